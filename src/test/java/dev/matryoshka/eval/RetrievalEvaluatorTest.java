@@ -1,0 +1,48 @@
+package dev.matryoshka.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RetrievalEvaluatorTest {
+  @TempDir Path dir;
+
+  @Test
+  void exactSearchOnEmbeddingsGivesExpectedMetrics() throws IOException {
+    Files.writeString(dir.resolve("corpus.jsonl"), """
+        {"_id": "a", "text": "x"}
+        {"_id": "b", "text": "y"}
+        {"_id": "c", "text": "z"}
+        """);
+    Files.writeString(dir.resolve("queries.jsonl"), """
+        {"_id": "q1", "text": "x?"}
+        {"_id": "q2", "text": "z?"}
+        """);
+    Files.createDirectories(dir.resolve("qrels"));
+    Files.writeString(dir.resolve("qrels/test.tsv"), "query-id\tcorpus-id\tscore\nq1\ta\t1\nq2\tc\t1\n");
+    BeirDataset ds = BeirDataset.load(dir, "test");
+    // the first dimension alone points q1 at a and q2 at b; the second dimension fixes q2
+    float[][] docs = {{1, 0}, {0.9f, -0.1f}, {0.5f, 1}};
+    float[][] queries = {{1, 0}, {0.5f, 1}};
+    RetrievalScores full = RetrievalEvaluator.exact(ds, queries, docs, ExactRetrieval.Similarity.COSINE, 2);
+    assertEquals(1.0, full.ndcgAt10(), 1e-12);
+    assertEquals(1.0, full.mrrAt10(), 1e-12);
+    assertEquals(2, full.queries());
+    RetrievalScores one = RetrievalEvaluator.exact(ds, queries, docs, ExactRetrieval.Similarity.COSINE, 1);
+    // at 1 dim every doc has prefix +1: all tie and come back a, b, c -> q2 finds c at rank 3
+    assertEquals((1 + 1.0 / 3) / 2, one.mrrAt10(), 1e-12);
+    assertEquals(1.0, one.recallAt100(), 1e-12);
+
+    RetrievalScores given = RetrievalEvaluator.evaluate(ds, List.of(List.of("b", "a"), List.of()));
+    assertEquals(0.25, given.mrrAt10(), 1e-12);
+    assertThrows(IllegalArgumentException.class, () -> RetrievalEvaluator.evaluate(ds, List.of()));
+    assertThrows(IllegalArgumentException.class,
+        () -> RetrievalEvaluator.exact(ds, queries, new float[][] {{1, 0}}, ExactRetrieval.Similarity.COSINE, 2));
+  }
+}
