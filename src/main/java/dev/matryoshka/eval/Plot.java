@@ -194,7 +194,9 @@ public final class Plot {
       yMax = 1;
     }
 
-    double[] yTicks = niceTicks(yMin, yMax);
+    // a little headroom keeps markers off the frame when a value lands exactly on a tick
+    double yPad = 0.03 * (yMax - yMin);
+    double[] yTicks = niceTicks(yMin >= 0 ? Math.max(0, yMin - yPad) : yMin - yPad, yMax + yPad);
     double y0 = yTicks[0];
     double y1 = yTicks[yTicks.length - 1];
     double[] xTicks; // in transformed units
