@@ -1,13 +1,10 @@
 package dev.matryoshka.eval;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,40 +131,36 @@ public final class EvalReport {
     return rows;
   }
 
-  /** The JSON form, pretty-printed, keys in the documented order. */
+  /**
+   * The JSON form: keys in the documented order, {@code ": "} and {@code ", "} separators, one
+   * row per line so reports diff and grep well.
+   */
   public String toJson() {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
-      g.useDefaultPrettyPrinter();
-      g.writeStartObject();
-      g.writeStringField("dataset", dataset);
-      g.writeStringField("model", model);
-      g.writeArrayFieldStart("rows");
-      for (Row r : rows) {
-        g.writeStartObject();
-        g.writeStringField("mode", r.mode());
-        g.writeNumberField("dims", r.dims());
-        g.writeStringField("adapter", r.adapter());
-        for (String key : METRICS) {
-          Double v = r.metric(key);
-          if (v == null) {
-            continue;
-          }
-          g.writeFieldName(key);
-          if (Double.isFinite(v)) {
-            g.writeNumber(v);
-          } else {
-            g.writeNull();
-          }
+    StringBuilder sb = new StringBuilder();
+    sb.append("{\"dataset\": ").append(quote(dataset))
+        .append(", \"model\": ").append(quote(model))
+        .append(", \"rows\": [");
+    for (int i = 0; i < rows.size(); i++) {
+      Row r = rows.get(i);
+      sb.append(i == 0 ? "\n  " : ",\n  ")
+          .append("{\"mode\": ").append(quote(r.mode()))
+          .append(", \"dims\": ").append(r.dims())
+          .append(", \"adapter\": ").append(quote(r.adapter()));
+      for (String key : METRICS) {
+        Double v = r.metric(key);
+        if (v != null) {
+          sb.append(", ").append(quote(key)).append(": ")
+              .append(Double.isFinite(v) ? Double.toString(v) : "null");
         }
-        g.writeEndObject();
       }
-      g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing JSON to a string cannot fail", e);
+      sb.append('}');
     }
-    return out.toString();
+    sb.append(rows.isEmpty() ? "]}" : "\n]}");
+    return sb.toString();
+  }
+
+  private static String quote(String s) {
+    return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
   }
 
   /** Writes {@link #toJson()} to a UTF-8 file, creating parent folders. */

@@ -55,6 +55,15 @@ class EvalReportTest {
   }
 
   @Test
+  void jsonTextIsOneRowPerLine() {
+    EvalReport r = new EvalReport("st\"s", "m", List.of(EvalReport.Row.sts("exact", 8, "none", 0.5)));
+    assertEquals("{\"dataset\": \"st\\\"s\", \"model\": \"m\", \"rows\": [\n"
+        + "  {\"mode\": \"exact\", \"dims\": 8, \"adapter\": \"none\", \"spearman\": 0.5}\n]}", r.toJson());
+    assertEquals("{\"dataset\": \"d\", \"model\": \"m\", \"rows\": []}",
+        new EvalReport("d", "m", List.of()).toJson());
+  }
+
+  @Test
   void roundTripsAndRejectsBadRows() throws IOException {
     EvalReport r = retrieval();
     assertEquals(r.rows(), EvalReport.fromJson(r.toJson()).rows());
