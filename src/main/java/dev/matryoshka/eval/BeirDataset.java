@@ -38,7 +38,13 @@ import java.util.zip.GZIPInputStream;
  * }</pre>
  */
 public final class BeirDataset {
-  /** One corpus entry. */
+  /**
+   * One corpus entry.
+   *
+   * @param id the {@code _id}
+   * @param title the title, empty if the file has none
+   * @param text the body text
+   */
   public record Document(String id, String title, String text) {
     /** The text a model encodes: {@code title + " " + text}, trimmed, as MTEB builds it. */
     public String encodingText() {
@@ -46,7 +52,12 @@ public final class BeirDataset {
     }
   }
 
-  /** One query of the split. */
+  /**
+   * One query of the split.
+   *
+   * @param id the {@code _id}, as in the qrels
+   * @param text the query text
+   */
   public record Query(String id, String text) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -47,6 +47,14 @@ public final class EvalReport {
   /**
    * One line of the report. Retrieval rows have the three retrieval metrics and a null {@code
    * spearman}; STS rows the reverse. Use the factories.
+   *
+   * @param mode how results were produced, e.g. {@code exact} or {@code index}
+   * @param dims prefix length compared
+   * @param adapter adapter name, {@code none} without one
+   * @param ndcgAt10 mean nDCG@10, or null for an STS row
+   * @param recallAt100 mean recall@100, or null for an STS row
+   * @param mrrAt10 mean MRR@10, or null for an STS row
+   * @param spearman Spearman correlation (NaN if undefined), or null for a retrieval row
    */
   public record Row(
       String mode,

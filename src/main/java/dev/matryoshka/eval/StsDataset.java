@@ -25,7 +25,13 @@ import java.util.Objects;
  * }</pre>
  */
 public final class StsDataset {
-  /** One scored pair. */
+  /**
+   * One scored pair.
+   *
+   * @param score gold similarity, 0 (unrelated) to 5 (equivalent)
+   * @param sentence1 first sentence, as in the file
+   * @param sentence2 second sentence, as in the file
+   */
   public record Pair(double score, String sentence1, String sentence2) {}
 
   /** Inclusive lower bound of the gold score. */
