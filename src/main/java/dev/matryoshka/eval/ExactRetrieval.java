@@ -19,6 +19,9 @@ import org.apache.lucene.util.VectorUtil;
  * Similarity#COSINE} normalises and {@link Similarity#DOT_PRODUCT} uses the raw vectors. Ties are
  * broken by the lower document index, so results are deterministic.
  *
+ * <p>For cosine or a prefix the instance keeps its own normalised copy of the documents (about
+ * {@code 4 * docs * dims} bytes), so the caller's matrix is never modified.
+ *
  * <pre>{@code
  * ExactRetrieval exact = new ExactRetrieval(docVecs, ExactRetrieval.Similarity.COSINE, 64);
  * ExactRetrieval.Hits[] top = exact.search(queryVecs, ExactRetrieval.DEFAULT_K);
@@ -105,6 +108,9 @@ public final class ExactRetrieval {
   public Hits[] search(float[][] queries, int k) {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1; got=" + k);
+    }
+    if (Objects.requireNonNull(queries, "queries").length == 0) {
+      return new Hits[0];
     }
     int qd = dimension(queries);
     if (qd != fullDims) {

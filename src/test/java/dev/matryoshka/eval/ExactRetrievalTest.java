@@ -94,6 +94,7 @@ class ExactRetrievalTest {
     ExactRetrieval e = new ExactRetrieval(docs, ExactRetrieval.Similarity.COSINE);
     assertThrows(IllegalArgumentException.class, () -> e.search(new float[][] {{1, 0, 0}}, 1));
     assertThrows(IllegalArgumentException.class, () -> e.search(new float[][] {{1, 0}}, 0));
+    assertEquals(0, e.search(new float[0][], 5).length);
   }
 
   private static float dot(float[] a, float[] b) {
