@@ -223,12 +223,17 @@ public final class OnnxTextEncoder implements TextEncoder {
 
   @Override
   public float[][] encodeDocuments(List<String> texts) {
-    return encode(texts, info.config().documentPrefix());
+    return encode(texts, info.config().documentPrefix(), options.batchSize());
+  }
+
+  /** Documents at another batch size, so the throughput probe can compare sizes on one model. */
+  float[][] encodeDocuments(List<String> texts, int batchSize) {
+    return encode(texts, info.config().documentPrefix(), batchSize);
   }
 
   @Override
   public float[][] encodeQueries(List<String> texts) {
-    return encode(texts, info.config().queryPrefix());
+    return encode(texts, info.config().queryPrefix(), options.batchSize());
   }
 
   @Override
@@ -269,7 +274,7 @@ public final class OnnxTextEncoder implements TextEncoder {
     return outputName;
   }
 
-  private float[][] encode(List<String> texts, String prefix) {
+  private float[][] encode(List<String> texts, String prefix, int batchSize) {
     String[] prepared = prepare(texts, prefix);
     float[][] out = new float[prepared.length][];
     lock.readLock().lock();
@@ -277,10 +282,10 @@ public final class OnnxTextEncoder implements TextEncoder {
       if (closed) {
         throw new IllegalStateException("encoder for " + info.name() + " is closed");
       }
-      int window = options.batchSize() * BATCHES_PER_WINDOW;
+      int window = batchSize * BATCHES_PER_WINDOW;
       for (int from = 0; from < prepared.length; from += window) {
         int to = Math.min(prepared.length, from + window);
-        encodeWindow(Arrays.copyOfRange(prepared, from, to), out, from);
+        encodeWindow(Arrays.copyOfRange(prepared, from, to), out, from, batchSize);
       }
     } catch (OrtException e) {
       throw new IllegalStateException(
@@ -312,7 +317,8 @@ public final class OnnxTextEncoder implements TextEncoder {
     return prepared;
   }
 
-  private void encodeWindow(String[] texts, float[][] out, int outOffset) throws OrtException {
+  private void encodeWindow(String[] texts, float[][] out, int outOffset, int batchSize)
+      throws OrtException {
     Encoding[] enc = tokenizer.batchEncode(texts);
     Integer[] order = new Integer[enc.length];
     for (int i = 0; i < enc.length; i++) {
@@ -327,8 +333,8 @@ public final class OnnxTextEncoder implements TextEncoder {
     for (int i = 0; i < order.length; i++) {
       sorted[i] = order[i];
     }
-    for (int from = 0; from < sorted.length; from += options.batchSize()) {
-      int to = Math.min(sorted.length, from + options.batchSize());
+    for (int from = 0; from < sorted.length; from += batchSize) {
+      int to = Math.min(sorted.length, from + batchSize);
       float[][] vecs = runBatch(enc, sorted, from, to);
       for (int i = from; i < to; i++) {
         out[outOffset + sorted[i]] = vecs[i - from];
