@@ -1,5 +1,7 @@
 package dev.matryoshka.cli;
 
+import dev.matryoshka.encode.Models;
+import dev.matryoshka.encode.TextEncoder;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.Indexer;
 import dev.matryoshka.index.JsonlDocuments;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
     showDefaultValues = true,
     description = {
       "Index a JSON Lines file (one object per line, .gz accepted).",
-      "Lines carry a precomputed vector: {\"id\": \"...\", \"vector\": [...], ...}.",
+      "Lines carry a precomputed vector: {\"id\": \"...\", \"vector\": [...], ...},",
+      "or text to encode: BEIR {\"_id\", \"title\", \"text\"} (title + \" \" + text), or any member named by --text-field.",
       "Other string members are stored. Documents are keyed by id: indexing an id again replaces it.",
       "A malformed line stops the run with its line number; the documents before it are committed."
     })
@@ -56,6 +59,11 @@ public final class IndexCommand implements Callable<Integer> {
   @Option(names = "--vector-field", defaultValue = "vector", paramLabel = "NAME", description = "Member holding the vector.")
   String vectorField;
 
+  @Option(names = "--text-field", paramLabel = "NAME", description = "Member holding the text (default: BEIR title + text).")
+  String textField;
+
+  @picocli.CommandLine.Mixin ModelOptions modelOptions;
+
   @Option(names = "--commit-every", defaultValue = "50000", paramLabel = "N", description = "Commit every N documents.")
   int commitEvery;
 
@@ -66,30 +74,52 @@ public final class IndexCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Similarity sim = Similarity.parse(similarity);
     var err = spec.commandLine().getErr();
-    try (JsonlDocuments docs = new JsonlDocuments(input, idField, null, vectorField)) {
+    try (JsonlDocuments docs = new JsonlDocuments(input, idField, textField, vectorField)) {
       SourceDocument first = docs.next();
       if (first == null) {
         throw new CliException("input " + input + " has no documents");
       }
-      if (first.vector() == null) {
-        throw new CliException(input + ":" + docs.line() + ": no \"" + vectorField
-            + "\" member; text input needs a model (see the encoder in a later release)");
+      boolean textMode = first.vector() == null;
+      TextEncoder encoder = null;
+      int dims;
+      if (textMode) {
+        err.println("loading model " + modelOptions.modelOr(Models.DEFAULT_MODEL) + " ...");
+        encoder = Models.open(modelOptions.modelOr(Models.DEFAULT_MODEL), modelOptions.options());
+        dims = encoder.info().dims();
+      } else {
+        dims = first.vector().length;
       }
-      int dims = first.vector().length;
       int prefix = prefixDims != null ? prefixDims : IndexSettings.defaultPrefixDims(dims);
       IndexSettings settings = new IndexSettings(IndexSettings.DEFAULT_FIELD, dims, prefix, sim,
           maxConn, beamWidth, null, null, "none", null);
+      if (encoder != null) {
+        settings = settings.withModel(encoder.info().name(), encoder.info().fingerprint());
+      }
+      try (TextEncoder enc = encoder) {
+        return run(docs, first, settings, enc, err);
+      }
+    }
+  }
+
+  private int run(JsonlDocuments docs, SourceDocument first, IndexSettings settings,
+      TextEncoder encoder, java.io.PrintWriter err) throws Exception {
+    int dims = settings.dims();
+    int prefix = settings.prefixDims();
+    Similarity sim = settings.similarity();
+    boolean textMode = encoder != null;
+    {
       Progress progress = new Progress(err, "docs", -1, docs::fractionRead);
       try (MatryoshkaWriter writer = MatryoshkaWriter.open(index, settings, overwrite);
-          Indexer indexer = new Indexer(writer, null, null, 256, commitEvery)) {
+          Indexer indexer = new Indexer(writer, textMode ? encoder::encodeDocuments : null, null,
+              textMode ? modelOptions.batch * 4 : 256, commitEvery)) {
         SourceDocument d = first;
         try {
           while (d != null) {
-            if (d.vector() == null) {
+            if (!textMode && d.vector() == null) {
               throw new IllegalArgumentException("no \"" + vectorField + "\" member");
             }
             indexer.add(d);
-            progress.update(indexer.stats().written);
+            progress.update(docs.line());
             d = docs.next();
           }
         } catch (IllegalArgumentException e) {
@@ -100,8 +130,13 @@ public final class IndexCommand implements Callable<Integer> {
         }
         indexer.finish(Map.of());
         progress.finish();
-        err.printf(Locale.ROOT, "indexed %,d documents (%d dims, prefix %d, %s) into %s%n",
-            indexer.stats().written, dims, prefix, sim, index);
+        err.printf(Locale.ROOT, "indexed %,d documents (%d dims, prefix %d, %s%s) into %s%n",
+            indexer.stats().written, dims, prefix, sim,
+            textMode ? ", model " + encoder.info().name() : "", index);
+        if (textMode && encoder.inputsTruncated() > 0) {
+          err.printf(Locale.ROOT, "%,d texts were longer than the model's %d tokens and were truncated%n",
+              encoder.inputsTruncated(), encoder.info().config().maxTokens());
+        }
         if (indexer.stats().skippedTotal() > 0) {
           err.println("skipped: " + indexer.stats().skipped);
         }

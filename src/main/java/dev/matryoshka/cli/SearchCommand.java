@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.matryoshka.index.JsonlDocuments;
 import dev.matryoshka.index.MatryoshkaSearcher;
+import dev.matryoshka.index.TextSearcher;
 import dev.matryoshka.search.MatryoshkaKnnQuery;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,6 +33,9 @@ public final class SearchCommand implements Callable<Integer> {
   static final class QueryInput {
     @Option(names = "--vector-json", paramLabel = "JSON", description = "Query vector as a JSON array.")
     String vectorJson;
+
+    @Option(names = "--query", paramLabel = "TEXT", description = "Query text, encoded with the index's model.")
+    String text;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -44,6 +48,8 @@ public final class SearchCommand implements Callable<Integer> {
       description = "Candidates = ceil(k x F) (default: " + MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE + ").")
   Float oversample;
 
+  @picocli.CommandLine.Mixin ModelOptions modelOptions;
+
   @Option(names = "--json", description = "Print {\"hits\":[{\"id\",\"score\"}]} on stdout.")
   boolean json;
 
@@ -54,6 +60,14 @@ public final class SearchCommand implements Callable<Integer> {
       MatryoshkaKnnQuery.candidates(k, os); // checks k and oversample before opening anything
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (query.text != null) {
+      try (TextSearcher ts = TextSearcher.open(index, modelOptions.model, modelOptions.options())) {
+        long t0 = System.nanoTime();
+        List<MatryoshkaSearcher.Hit> hits = ts.search(query.text, k, os, null);
+        print(ts.vectors(), hits, (System.nanoTime() - t0) / 1e6);
+      }
+      return 0;
     }
     float[] q = JsonlDocuments.parseVector(query.vectorJson, "--vector-json");
     try (MatryoshkaSearcher s = MatryoshkaSearcher.open(index)) {
