@@ -35,7 +35,7 @@ public final class LearnedAdapter implements Adapter {
    *
    * @param prefixDims the nested prefix dims the objective covered, ascending
    * @param epochs epochs trained (including those after the best one, before stopping)
-   * @param bestEpoch the epoch whose weights were kept (1-based)
+   * @param bestEpoch the epoch whose weights were kept (0 = the starting map was not improved on)
    * @param validationLoss held-out loss at {@code bestEpoch}
    * @param seed the random seed
    */
