@@ -32,20 +32,22 @@ class LearnedAdapterTest {
         LearnedOptions.forModel("synthetic")
             .withInit(LearnedOptions.Init.IDENTITY) // start from the raw (bad) prefix
             .withPrefixDims(8, 16, 32, 64)
-            .withLearningRate(1e-2)
-            .withMaxEpochs(12);
+            // 5e-3, not 1e-2: at 1e-2 one run in about seven hit a NaN loss (and stopped cleanly).
+            .withLearningRate(5e-3)
+            .withMaxEpochs(15);
     LearnedAdapter adapter = new AdapterTrainer(options, reports::add).train(docs);
 
     float[][] adapted = adapter.applyAll(unseen);
     double raw = Synthetic.prefixRecall(unseen, unseen, 16, 10, 200);
     double learned = Synthetic.prefixRecall(unseen, adapted, 16, 10, 200);
     double full = Synthetic.prefixRecall(unseen, adapted, DIMS, 10, 200);
-    // Observed: raw 0.357, learned about 0.83, full about 0.97 (rotation, the optimum here: 0.89).
+    // Observed: raw 0.357, learned about 0.80, full about 0.97 (rotation, the optimum here: 0.89).
+    System.out.printf("16-dim recall@10 raw %.3f learned %.3f; full %.3f%n", raw, learned, full);
     assertTrue(learned > raw + 0.35, "16-dim recall@10 raw " + raw + " learned " + learned);
     assertTrue(full > 0.9, "full-dim recall@10 " + full);
 
     assertEquals(0, reports.get(0).epoch());
-    assertTrue(reports.size() >= 2 && reports.size() <= 13);
+    assertTrue(reports.size() >= 2 && reports.size() <= 16);
     assertTrue(reports.get(reports.size() - 1).validationLoss() < reports.get(0).validationLoss());
     assertTrue(adapter.info().bestEpoch() > 0);
     assertArrayEquals(new int[] {8, 16, 32, 64}, adapter.info().prefixDims());
