@@ -142,6 +142,26 @@ public final class MatryoshkaSearcher implements Closeable {
     return m;
   }
 
+  /** The stored full vector of a document (a copy), or null if it has none. */
+  public float[] vector(int doc) throws IOException {
+    var leaves = reader.leaves();
+    var leaf = leaves.get(org.apache.lucene.index.ReaderUtil.subIndex(doc, leaves));
+    var values = leaf.reader().getFloatVectorValues(settings.field());
+    if (values == null) {
+      return null;
+    }
+    var it = values.iterator();
+    int local = doc - leaf.docBase;
+    return it.advance(local) == local ? values.vectorValue(it.index()).clone() : null;
+  }
+
+  /** Lucene doc number of a document id, or -1. */
+  public int docOf(String id) throws IOException {
+    TopDocs td = searcher.search(new org.apache.lucene.search.TermQuery(
+        new org.apache.lucene.index.Term(MatryoshkaWriter.ID_FIELD, id)), 1);
+    return td.scoreDocs.length == 0 ? -1 : td.scoreDocs[0].doc;
+  }
+
   @Override
   public void close() throws IOException {
     try {
