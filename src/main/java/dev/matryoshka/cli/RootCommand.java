@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
       SearchCommand.class,
       InspectCommand.class,
       EvalCommand.class,
+      TrainAdapterCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class RootCommand implements Runnable {

@@ -48,7 +48,20 @@ public final class EmbeddingCache {
     if (cached != null) {
       return cached;
     }
-    float[][] vecs = encoder.apply(texts);
+    // in chunks, so a long corpus shows progress
+    float[][] vecs = new float[texts.size()][];
+    int chunk = 256;
+    long t0 = System.nanoTime();
+    for (int from = 0; from < texts.size(); from += chunk) {
+      int to = Math.min(texts.size(), from + chunk);
+      float[][] part = encoder.apply(texts.subList(from, to));
+      System.arraycopy(part, 0, vecs, from, part.length);
+      if (texts.size() > chunk) {
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.err.printf(java.util.Locale.ROOT, "  encoded %,d / %,d %s texts (%.1f/s, ETA %.0f s)%n",
+            to, texts.size(), role, to / secs, (texts.size() - to) * secs / to);
+      }
+    }
     write(file, vecs);
     return vecs;
   }

@@ -27,38 +27,22 @@ final class EvalAdapters {
   static Adapter build(String spec, float[][] docs, Pairs pairs, String fingerprint, PrintWriter log)
       throws IOException {
     long t0 = System.nanoTime();
-    Adapter a;
-    switch (spec) {
-      case "none" -> { return null; }
-      case "rotation" -> a = RotationAdapter.fit(docs, RotationOptions.forModel(fingerprint));
-      case "learned" -> a = new AdapterTrainer(LearnedOptions.forModel(fingerprint), listener(log)).train(docs);
-      case "learned-supervised" -> {
-        if (pairs == null) {
-          throw new IllegalArgumentException(
-              "adapter learned-supervised needs a train split (qrels/train.tsv) in the dataset");
-        }
-        a = new AdapterTrainer(LearnedOptions.forModel(fingerprint).withContrastive(1.0, 0.05), listener(log))
-            .train(docs, pairs.queries(), pairs.docs());
-      }
-      default -> {
-        Path p = Path.of(spec);
-        if (!Files.isRegularFile(p)) {
-          throw new IllegalArgumentException(
-              "unknown adapter \"" + spec + "\": expected none, rotation, learned, learned-supervised or an adapter file");
-        }
-        a = AdapterIO.read(p, fingerprint);
-      }
+    if (spec.equals("none")) {
+      return null;
     }
+    if (spec.equals("learned-supervised") && pairs == null) {
+      throw new IllegalArgumentException(
+          "adapter learned-supervised needs a train split (qrels/train.tsv) in the dataset");
+    }
+    Adapter a = dev.matryoshka.index.AdapterBuilder.build(spec, docs,
+        pairs == null ? null : pairs.queries(), pairs == null ? null : pairs.docs(), fingerprint, 42L, listener(log));
     log.printf(Locale.ROOT, "adapter %s ready in %.1f s%n", spec, (System.nanoTime() - t0) / 1e9);
     log.flush();
     return a;
   }
 
   static String label(String spec) {
-    return switch (spec) {
-      case "none", "rotation", "learned", "learned-supervised" -> spec;
-      default -> "file:" + Path.of(spec).getFileName();
-    };
+    return dev.matryoshka.index.AdapterBuilder.label(spec);
   }
 
   private static TrainingListener listener(PrintWriter log) {
