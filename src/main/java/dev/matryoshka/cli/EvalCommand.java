@@ -61,6 +61,10 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Also evaluate the index path at these oversamples (e.g. 1,2,3,5,10,20).")
   float[] curve;
 
+  @Option(names = "--mode", split = ",", defaultValue = "vector",
+      description = "Rows to compute: vector (exact + index), bm25, hybrid, or all.")
+  List<String> modes;
+
   @Option(names = "--json", paramLabel = "OUT", description = "Write the JSON report here ('-' = stdout).")
   String json;
 
@@ -78,7 +82,13 @@ public final class EvalCommand implements Callable<Integer> {
     float os = oversample == null ? MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE : oversample;
     MatryoshkaKnnQuery.candidates(10, os);
     var opts = new EvalRunner.Options(modelOptions.modelOr(dev.matryoshka.encode.Models.DEFAULT_MODEL),
-        modelOptions.options(), split, prefixDims, dims, ads, os, curve == null ? new float[0] : curve);
+        modelOptions.options(), split, prefixDims, dims, ads, os, curve == null ? new float[0] : curve, modes);
+    for (String m : modes) {
+      if (!List.of("vector", "bm25", "hybrid", "all").contains(m)) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--mode must be vector, bm25, hybrid or all; got=" + m);
+      }
+    }
     var err = spec.commandLine().getErr();
     EvalRunner.Result r = EvalRunner.run(dataset, opts, err);
     var out = spec.commandLine().getOut();

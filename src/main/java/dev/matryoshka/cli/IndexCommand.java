@@ -89,6 +89,10 @@ public final class IndexCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed for a learned adapter.")
   long seed;
 
+  @Option(names = "--analyzer", paramLabel = "NAME",
+      description = "Analyser of the BM25 text field: english (default), english-minimal, standard, whitespace.")
+  String analyzer;
+
   @Option(names = "--commit-every", defaultValue = "50000", paramLabel = "N", description = "Commit every N documents.")
   int commitEvery;
 
@@ -169,7 +173,10 @@ public final class IndexCommand implements Callable<Integer> {
       err.printf(Locale.ROOT, "adapter %s stored in %s%n", a.kind(), index.resolve(Adapters.FILE_NAME));
     }
     Progress progress = new Progress(err, "docs", -1, docs::fractionRead);
-    try (MatryoshkaWriter writer = MatryoshkaWriter.open(index, settings, overwrite);
+    if (analyzer != null) {
+      dev.matryoshka.index.TextAnalysis.analyzer(analyzer); // unknown names fail before any work
+    }
+    try (MatryoshkaWriter writer = MatryoshkaWriter.open(index, settings, overwrite, analyzer);
         Indexer indexer = new Indexer(writer, textMode ? enc::encodeDocuments : null, transform,
             textMode ? modelOptions.batch * 4 : 256, commitEvery)) {
       long line = 0;

@@ -44,11 +44,15 @@ public final class EvalRunner {
    * @param curve oversample values for the index curve (empty: none)
    */
   public record Options(String model, EncoderOptions encoder, String split, int prefixDims,
-      int[] dims, List<String> adapters, float oversample, float[] curve) {
-    /** bge-small-en-v1.5, test split, prefix 64, dims 32..256, no adapter, oversample 4. */
+      int[] dims, List<String> adapters, float oversample, float[] curve, List<String> modes) {
+    /** bge-small-en-v1.5, test split, prefix 64, dims 32..256, no adapter, oversample 4, vector rows. */
     public static Options defaults() {
       return new Options(Models.DEFAULT_MODEL, EncoderOptions.defaults(), "test", 64,
-          new int[] {32, 64, 128, 256}, List.of("none"), 4f, new float[0]);
+          new int[] {32, 64, 128, 256}, List.of("none"), 4f, new float[0], List.of("vector"));
+    }
+
+    boolean wants(String mode) {
+      return modes.contains(mode) || modes.contains("all");
     }
   }
 
@@ -101,6 +105,7 @@ public final class EvalRunner {
     EvalAdapters.Pairs pairs = o.adapters().contains("learned-supervised") ? trainPairs(dir, ds, docs, cache, enc, log, seconds) : null;
     List<EvalReport.Row> rows = new ArrayList<>();
     List<CurvePoint> curve = new ArrayList<>();
+    boolean bm25Done = false;
     for (String spec : o.adapters()) {
       long ta = System.nanoTime();
       Adapter a = EvalAdapters.build(spec, docs, pairs, fp, log);
@@ -108,9 +113,11 @@ public final class EvalRunner {
       String label = EvalAdapters.label(spec);
       float[][] d = EvalAdapters.apply(a, docs);
       float[][] q = EvalAdapters.apply(a, queries);
-      for (int dims : dimsFor(o.dims(), full)) {
-        rows.add(EvalReport.Row.retrieval("exact", dims, label,
-            RetrievalEvaluator.exact(ds, q, d, ExactRetrieval.Similarity.COSINE, dims)));
+      if (o.wants("vector")) {
+        for (int dims : dimsFor(o.dims(), full)) {
+          rows.add(EvalReport.Row.retrieval("exact", dims, label,
+              RetrievalEvaluator.exact(ds, q, d, ExactRetrieval.Similarity.COSINE, dims)));
+        }
       }
       Path tmp = Files.createTempDirectory("matryoshka-eval");
       try {
@@ -118,8 +125,23 @@ public final class EvalRunner {
         buildIndex(tmp, ds, d, full, o.prefixDims());
         seconds.put("index_build_" + spec, (System.nanoTime() - tb) / 1e9);
         try (MatryoshkaSearcher s = MatryoshkaSearcher.open(tmp)) {
+          if (o.wants("bm25") && !bm25Done) {
+            long tq = System.nanoTime();
+            rows.add(EvalReport.Row.retrieval("bm25", 0, "none", bm25Scores(s, ds)));
+            seconds.put("bm25_queries", (System.nanoTime() - tq) / 1e9);
+            bm25Done = true;
+          }
+          if (o.wants("hybrid")) {
+            long tq = System.nanoTime();
+            rows.add(EvalReport.Row.retrieval("hybrid", o.prefixDims(), label, hybridScores(s, ds, q, o.oversample())));
+            seconds.put("hybrid_queries_" + spec, (System.nanoTime() - tq) / 1e9);
+          }
+          long tv = System.nanoTime();
           RetrievalScores main = indexScores(s, ds, q, o.oversample());
-          rows.add(EvalReport.Row.retrieval("index", o.prefixDims(), label, main));
+          seconds.put("index_queries_" + spec, (System.nanoTime() - tv) / 1e9);
+          if (o.wants("vector")) {
+            rows.add(EvalReport.Row.retrieval("index", o.prefixDims(), label, main));
+          }
           for (float os : o.curve()) {
             RetrievalScores r = indexScores(s, ds, q, os);
             curve.add(new CurvePoint(label, os, r.ndcgAt10(), r.recallAt100(), r.mrrAt10()));
@@ -170,7 +192,7 @@ public final class EvalRunner {
     IndexSettings st = IndexSettings.forVectors(dims, prefixDims, Similarity.COSINE);
     try (MatryoshkaWriter w = MatryoshkaWriter.open(dir, st, true)) {
       for (int i = 0; i < vecs.length; i++) {
-        w.add(ds.docs().get(i).id(), vecs[i], null);
+        w.add(ds.docs().get(i).id(), vecs[i], null, ds.docs().get(i).encodingText());
       }
       w.commit(Map.of());
     }
@@ -185,6 +207,28 @@ public final class EvalRunner {
       String qid = ds.queries().get(i).id();
       top10.put(qid, ids(s.search(q[i], 10, oversample, null)));
       top100.put(qid, ids(s.search(q[i], 100, oversample, null)));
+    }
+    RetrievalScores a = Metrics.evaluate(top10, ds.qrels());
+    RetrievalScores b = Metrics.evaluate(top100, ds.qrels());
+    return new RetrievalScores(a.ndcgAt10(), b.recallAt100(), a.mrrAt10(), a.queries());
+  }
+
+  static RetrievalScores bm25Scores(MatryoshkaSearcher s, BeirDataset ds) throws IOException {
+    Map<String, List<String>> runs = new HashMap<>();
+    for (var q : ds.queries()) {
+      runs.put(q.id(), ids(s.bm25(q.text(), 100, null)));
+    }
+    return Metrics.evaluate(runs, ds.qrels());
+  }
+
+  static RetrievalScores hybridScores(MatryoshkaSearcher s, BeirDataset ds, float[][] q, float oversample)
+      throws IOException {
+    Map<String, List<String>> top10 = new HashMap<>();
+    Map<String, List<String>> top100 = new HashMap<>();
+    for (int i = 0; i < q.length; i++) {
+      var query = ds.queries().get(i);
+      top10.put(query.id(), ids(s.hybrid(q[i], query.text(), 10, oversample, null, "rrf", 0.5, 100).hits()));
+      top100.put(query.id(), ids(s.hybrid(q[i], query.text(), 100, oversample, null, "rrf", 0.5, 100).hits()));
     }
     RetrievalScores a = Metrics.evaluate(top10, ds.qrels());
     RetrievalScores b = Metrics.evaluate(top100, ds.qrels());
