@@ -36,7 +36,7 @@ public record Checkpoint(
 
   /** Copies the skip map (sorted, immutable). */
   public Checkpoint {
-    skipped = Map.copyOf(new TreeMap<>(skipped == null ? Map.of() : skipped));
+    skipped = java.util.Collections.unmodifiableMap(new TreeMap<>(skipped == null ? Map.of() : skipped));
   }
 
   /** Total documents skipped. */
