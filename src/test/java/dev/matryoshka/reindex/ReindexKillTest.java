@@ -61,12 +61,22 @@ class ReindexKillTest {
     for (int round = 1; round <= 5; round++) {
       Path log = tmp.resolve("round" + round + ".log");
       Process p = start(args, killed, log);
-      // wait until the child opened the target, then let it run a random while
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      // let it open the target and commit a random number (0-3) of checkpoints, then kill it a
+      // random few milliseconds later, so kills land mid-batch, mid-commit or mid-merge
+      long before = written(killed);
+      int commits = rnd.nextInt(4);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
       while (p.isAlive() && !Files.readString(log).contains("target:") && System.nanoTime() < deadline) {
-        Thread.sleep(20);
+        Thread.sleep(10);
       }
-      Thread.sleep(rnd.nextInt(2500));
+      for (long seen = before; commits > 0 && p.isAlive() && System.nanoTime() < deadline; Thread.sleep(10)) {
+        long w = written(killed);
+        if (w > seen) {
+          seen = w;
+          commits--;
+        }
+      }
+      Thread.sleep(rnd.nextInt(400));
       boolean alive = p.isAlive();
       p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no rollback
       p.waitFor(60, TimeUnit.SECONDS);
@@ -109,23 +119,31 @@ class ReindexKillTest {
     assertEquals(n, done.written());
     assertEquals(n, done.read());
 
-    // searches: exact at full dimension must be identical; prefix-HNSW agreement is reported
+    // searches: exact at full dimension must be identical. Prefix-HNSW results depend on the
+    // segment structure (kills change where commits and merges fall), so for them the resumed
+    // index must match the one-shot index's recall against exact search, and agreement is printed.
     float[][] queries = SyntheticVectors.generate(50, DIMS, 32, 1234L);
     int same = 0;
+    int recallA = 0;
+    int recallB = 0;
     int total = 0;
     try (var a = MatryoshkaSearcher.open(killed); var b = MatryoshkaSearcher.open(clean)) {
       for (float[] q : queries) {
-        assertEquals(ids(a, a.query(q, 10, 4f, null).exactSearchThreshold(Integer.MAX_VALUE)),
-            ids(b, b.query(q, 10, 4f, null).exactSearchThreshold(Integer.MAX_VALUE)));
-        var ha = a.search(q, 10, 4f, null);
-        var hb = b.search(q, 10, 4f, null);
-        var sa = new HashSet<>(ha.stream().map(MatryoshkaSearcher.Hit::id).toList());
-        for (var h : hb) if (sa.contains(h.id())) same++;
+        List<String> exactA = ids(a, a.query(q, 10, 4f, null).exactSearchThreshold(Integer.MAX_VALUE));
+        List<String> exactB = ids(b, b.query(q, 10, 4f, null).exactSearchThreshold(Integer.MAX_VALUE));
+        assertEquals(exactB, exactA, "exact full-dimension results (id@score) differ");
+        var truth = new HashSet<>(exactA.stream().map(x -> x.substring(0, x.indexOf('@'))).toList());
+        var ha = new HashSet<>(a.search(q, 10, 4f, null).stream().map(MatryoshkaSearcher.Hit::id).toList());
+        var hb = b.search(q, 10, 4f, null).stream().map(MatryoshkaSearcher.Hit::id).toList();
+        for (String id : hb) if (ha.contains(id)) same++;
+        for (String id : ha) if (truth.contains(id)) recallA++;
+        for (String id : hb) if (truth.contains(id)) recallB++;
         total += hb.size();
       }
     }
-    System.out.printf("prefix-HNSW top-10 agreement, killed+resumed vs one-shot: %.3f%n", same / (double) total);
-    assertTrue(same >= 0.95 * total, "approximate results diverge: " + same + "/" + total);
+    System.out.printf("prefix-HNSW top-10: recall resumed %.3f, one-shot %.3f, agreement %.3f%n",
+        recallA / (double) total, recallB / (double) total, same / (double) total);
+    assertTrue(Math.abs(recallA - recallB) <= 0.05 * total, "recall differs: " + recallA + " vs " + recallB);
   }
 
   private static List<String> ids(MatryoshkaSearcher s, org.apache.lucene.search.Query q) throws Exception {
@@ -141,6 +159,17 @@ class ReindexKillTest {
       ci.setInfoStream(new PrintStream(bytes, true, StandardCharsets.UTF_8));
       CheckIndex.Status st = ci.checkIndex();
       assertTrue(st.clean, bytes.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Documents covered by the latest committed checkpoint (0 when none or unreadable right now). */
+  private static long written(Path index) {
+    try {
+      Map<String, String> ud = latestUserData(index);
+      Checkpoint cp = ud == null ? null : Checkpoint.fromUserData(ud);
+      return cp == null ? 0 : cp.written();
+    } catch (Exception e) {
+      return 0; // a commit in progress; try again
     }
   }
 
