@@ -112,7 +112,8 @@ final class OpenSearchTarget implements ReindexTarget {
   @Override
   public List<Rejected> write(List<Doc> docs) throws IOException {
     List<Rejected> rejected = new ArrayList<>();
-    List<Doc> pending = docs;
+    List<Doc> pending = docs; // an empty bulk request is an error on a real node: none is sent
+
     for (int attempt = 0; !pending.isEmpty(); attempt++) {
       StringBuilder nd = new StringBuilder();
       for (Doc d : pending) {

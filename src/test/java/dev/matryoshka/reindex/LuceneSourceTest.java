@@ -104,4 +104,40 @@ class LuceneSourceTest {
         () -> new Reindexer(strict, () -> new FakeEncoder(32), null).run(src.toString(), tmp.resolve("strict").toString()));
     assertTrue(e.getMessage().contains("\"t13\" has no text"), e.getMessage());
   }
+
+  @Test
+  void adapterIsAppliedAndRecordedWithoutTheEncoder() throws Exception {
+    float[][] v = dev.matryoshka.bench.SyntheticVectors.generate(400, 32, 8, 9L);
+    java.util.List<String> lines = new java.util.ArrayList<>();
+    for (int i = 0; i < v.length; i++) {
+      var o = TestData.JSON.createObjectNode().put("id", "a" + i);
+      var arr = o.putArray("vector");
+      for (float x : v[i]) arr.add(x);
+      lines.add(o.toString());
+    }
+    Path jsonl = tmp.resolve("v.jsonl");
+    java.nio.file.Files.write(jsonl, lines);
+    Path plain = tmp.resolve("plain");
+    new Reindexer(new ReindexOptions().prefixDims(8), FORBIDDEN, null).run(jsonl.toString(), plain.toString());
+
+    var adapter = dev.matryoshka.adapt.RotationAdapter.fit(v, dev.matryoshka.adapt.RotationOptions.forModel("synthetic"));
+    Path file = tmp.resolve("rotation.adapter");
+    dev.matryoshka.adapt.AdapterIO.write(adapter, file);
+    Path rotated = tmp.resolve("rotated");
+    var s = new Reindexer(new ReindexOptions().prefixDims(8).adapter(file), FORBIDDEN, null)
+        .run(plain.toString(), rotated.toString());
+    assertEquals("rotation", s.settings().adapterKind());
+    assertEquals(64, s.settings().adapterFingerprint().length());
+    Map<String, float[]> got = TestData.vectorsById(rotated, IndexSettings.DEFAULT_FIELD);
+    for (int i = 0; i < v.length; i++) {
+      assertTrue(TestData.sameBits(adapter.apply(v[i]), got.get("a" + i)), "a" + i);
+    }
+    // adapted vectors carry their adapter along; a second adapter on top is refused
+    var again = new Reindexer(new ReindexOptions().prefixDims(16), FORBIDDEN, null)
+        .run(rotated.toString(), tmp.resolve("rotated16").toString());
+    assertEquals("rotation", again.settings().adapterKind());
+    var e = assertThrows(IllegalArgumentException.class, () -> new Reindexer(
+        new ReindexOptions().adapter(file), FORBIDDEN, null).run(rotated.toString(), tmp.resolve("twice").toString()));
+    assertTrue(e.getMessage().contains("already went through a rotation adapter"), e.getMessage());
+  }
 }
