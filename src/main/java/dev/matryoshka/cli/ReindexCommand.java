@@ -23,12 +23,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
     description = {
-      "Copy documents into a Matryoshka index (or an OpenSearch index with the plugin), resumably.",
-      "SOURCE: a JSONL/BEIR file (text or vectors), a Lucene or Matryoshka index folder, or http://host:port/INDEX.",
-      "TARGET: an index folder, or http://host:port/INDEX.",
-      "Full vectors in the source are reused as they are (no model is loaded): change prefix dims, similarity",
-      "or adapter without re-encoding. A checkpoint is committed with the data every --commit-every documents;",
-      "rerunning the same command after a crash continues from the last commit. Documents are keyed by id."
+      "Copy documents into a Matryoshka index or an OpenSearch index with the plugin.",
+      "SOURCE: JSONL/BEIR file, Lucene or Matryoshka index folder, or http://host:port/INDEX.",
+      "TARGET: index folder, or http://host:port/INDEX.",
+      "Full vectors in the source are reused as they are, without loading a model:",
+      "prefix dims, similarity or adapter change without re-encoding.",
+      "A checkpoint is committed with the data every --commit-every documents; rerun",
+      "the same command after a crash to continue from the last commit.",
+      "Documents are keyed by id: nothing is duplicated."
     })
 public final class ReindexCommand implements Callable<Integer> {
 
