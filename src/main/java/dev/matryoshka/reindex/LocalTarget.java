@@ -38,6 +38,16 @@ final class LocalTarget implements ReindexTarget {
     writer.commit(checkpoint.toUserData());
   }
 
+  /** Closes the writer normally: merges finish and are committed with the same checkpoint. */
+  @Override
+  public void finish() throws IOException {
+    if (writer != null) {
+      MatryoshkaWriter w = writer;
+      writer = null;
+      w.close();
+    }
+  }
+
   @Override
   public String describe() {
     return path.toString();

@@ -35,6 +35,12 @@ public interface ReindexTarget extends Closeable {
   /** Makes everything written so far durable, together with {@code checkpoint}. */
   void commit(Checkpoint checkpoint) throws IOException;
 
+  /**
+   * Called once after the final commit of a successful run: let background work (merges) finish.
+   * {@link #close()} alone, after a failure, keeps only what was committed.
+   */
+  default void finish() throws IOException {}
+
   /** Where this target is, for messages. */
   String describe();
 }

@@ -268,6 +268,7 @@ public final class Reindexer {
       }
       Checkpoint last = checkpoint(true);
       target.commit(last);
+      target.finish();
       return new Summary(settings, resumedFrom, readThisRun, writtenThisRun, last, enc != null,
           (System.nanoTime() - start) / 1e9);
     }
