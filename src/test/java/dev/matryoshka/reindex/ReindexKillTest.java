@@ -61,10 +61,10 @@ class ReindexKillTest {
     for (int round = 1; round <= 5; round++) {
       Path log = tmp.resolve("round" + round + ".log");
       Process p = start(args, killed, log);
-      // let it open the target and commit a random number (0-3) of checkpoints, then kill it a
+      // let it open the target and commit a random number (0-6) of checkpoints, then kill it a
       // random few milliseconds later, so kills land mid-batch, mid-commit or mid-merge
       long before = written(killed);
-      int commits = rnd.nextInt(4);
+      int commits = rnd.nextInt(7);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
       while (p.isAlive() && !Files.readString(log).contains("target:") && System.nanoTime() < deadline) {
         Thread.sleep(10);
