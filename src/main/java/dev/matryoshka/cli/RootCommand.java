@@ -19,6 +19,8 @@ import picocli.CommandLine.Spec;
       IndexCommand.class,
       SearchCommand.class,
       InspectCommand.class,
+      EvalCommand.class,
+      TrainAdapterCommand.class,
       ReindexCommand.class,
       picocli.CommandLine.HelpCommand.class
     })

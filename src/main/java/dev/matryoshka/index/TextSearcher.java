@@ -90,6 +90,12 @@ public final class TextSearcher implements Closeable {
     return searcher.search(queryVector(text), k, oversample, filter);
   }
 
+  /** Hybrid search (BM25 + vectors fused); see {@link MatryoshkaSearcher#hybrid}. */
+  public MatryoshkaSearcher.HybridResult hybrid(String text, int k, float oversample, Query filter,
+      String fusion, double weight, int depth) throws IOException {
+    return searcher.hybrid(queryVector(text), text, k, oversample, filter, fusion, weight, depth);
+  }
+
   /** The vector-level searcher. */
   public MatryoshkaSearcher vectors() {
     return searcher;

@@ -1,9 +1,12 @@
 package dev.matryoshka.reindex;
 
+import dev.matryoshka.index.Adapters;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.MatryoshkaWriter;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -23,6 +26,15 @@ final class LocalTarget implements ReindexTarget {
   public Checkpoint open(IndexSettings settings, boolean overwrite) throws IOException {
     writer = MatryoshkaWriter.open(path, settings, overwrite);
     return Checkpoint.fromUserData(writer.extraUserData());
+  }
+
+  /** Copies the adapter file into the index directory, where {@link Adapters#load} finds it. */
+  @Override
+  public void installAdapter(Path file) throws IOException {
+    Path dest = path.resolve(Adapters.FILE_NAME);
+    if (!Files.exists(dest) || !Files.isSameFile(file, dest)) {
+      Files.copy(file, dest, StandardCopyOption.REPLACE_EXISTING);
+    }
   }
 
   @Override

@@ -141,6 +141,12 @@ final class LuceneSource implements ReindexSource {
   }
 
   @Override
+  public Path adapterFile() {
+    return vectors == null || "none".equals(vectors.adapterKind()) ? null
+        : path.resolve(dev.matryoshka.index.Adapters.FILE_NAME);
+  }
+
+  @Override
   public long total() {
     return reader.numDocs();
   }

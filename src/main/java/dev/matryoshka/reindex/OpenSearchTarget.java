@@ -53,6 +53,9 @@ final class OpenSearchTarget implements ReindexTarget {
   @Override
   public Checkpoint open(IndexSettings settings, boolean overwrite) throws IOException {
     this.settings = settings;
+    if (!"none".equals(settings.adapterKind())) {
+      installAdapter(null);
+    }
     int head = client.send("HEAD", "/" + index, null, null).status();
     if (head == 200 && overwrite) {
       client.json("DELETE", "/" + index, null);
@@ -107,6 +110,12 @@ final class OpenSearchTarget implements ReindexTarget {
       field.put("model", s.modelName());
     }
     return body;
+  }
+
+  @Override
+  public void installAdapter(java.nio.file.Path file) {
+    throw new IllegalArgumentException("the OpenSearch plugin does not apply adapters to queries; reindex into "
+        + client.base() + index + " from unadapted vectors or text, without --adapter");
   }
 
   @Override

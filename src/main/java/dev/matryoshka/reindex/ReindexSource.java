@@ -66,6 +66,11 @@ public interface ReindexSource extends Closeable {
   /** Full vectors the source carries, or null when it only has text. */
   Vectors vectors();
 
+  /** The adapter file the source's vectors went through (to travel with them), or null. */
+  default java.nio.file.Path adapterFile() {
+    return null;
+  }
+
   /** Number of documents, or -1 when unknown. */
   long total();
 

@@ -29,6 +29,14 @@ public interface ReindexTarget extends Closeable {
    */
   Checkpoint open(IndexSettings settings, boolean overwrite) throws IOException;
 
+  /**
+   * Stores the adapter file the written vectors went through, so that queries get the same
+   * adapter; called after {@link #open} when the settings name an adapter.
+   *
+   * @throws IllegalArgumentException when the target cannot hold an adapter
+   */
+  void installAdapter(java.nio.file.Path file) throws IOException;
+
   /** Writes (adds or replaces) documents; returns those the target refused. */
   List<Rejected> write(List<Doc> docs) throws IOException;
 

@@ -3,17 +3,14 @@ package dev.matryoshka.reindex;
 import dev.matryoshka.adapt.Adapter;
 import dev.matryoshka.adapt.AdapterIO;
 import dev.matryoshka.document.MatryoshkaVectorField;
+import dev.matryoshka.index.Adapters;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.Similarity;
 import dev.matryoshka.index.SourceDocument;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -149,22 +146,28 @@ public final class Reindexer {
       }
       Adapter adapter = null;
       IndexSettings settings = settings(sv, reuse, enc);
+      java.nio.file.Path adapterFile = reuse ? source.adapterFile() : null;
       if (options.adapter != null) {
         if (!"none".equals(settings.adapterKind())) {
           throw new IllegalArgumentException("the source's vectors already went through a " + settings.adapterKind()
               + " adapter; reindex from the unadapted vectors or text to apply another");
         }
-        adapter = AdapterIO.read(options.adapter);
+        adapter = settings.modelFingerprint() == null ? AdapterIO.read(options.adapter)
+            : AdapterIO.read(options.adapter, settings.modelFingerprint());
         if (adapter.inputDims() != settings.dims()) {
           throw new IllegalArgumentException("adapter " + options.adapter + " takes " + adapter.inputDims()
               + " dims; the vectors have " + settings.dims());
         }
-        settings = settings.withAdapter(adapter.kind(), sha256(options.adapter));
+        adapterFile = options.adapter;
+        settings = settings.withAdapter(adapter.kind(), Adapters.fingerprint(adapterFile));
       }
       listener.log("target: " + target.describe() + " (" + settings.dims() + " dims, prefix " + settings.prefixDims()
           + ", " + settings.similarity() + (settings.modelName() == null ? "" : ", model " + settings.modelName())
           + ("none".equals(settings.adapterKind()) ? "" : ", adapter " + settings.adapterKind()) + ")");
       Checkpoint cp = target.open(settings, options.overwrite);
+      if (adapterFile != null) {
+        target.installAdapter(adapterFile);
+      }
       return new Run(source, target, settings, enc, adapter, cp, start).loop();
     } finally {
       if (enc != null) enc.close();
@@ -182,17 +185,6 @@ public final class Reindexer {
       return s.withModel(sv.modelName(), sv.modelFingerprint()).withAdapter(sv.adapterKind(), sv.adapterFingerprint());
     }
     return s.withModel(enc.name(), enc.fingerprint());
-  }
-
-  private static String sha256(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The state of one run. */

@@ -136,6 +136,15 @@ class LuceneSourceTest {
     var again = new Reindexer(new ReindexOptions().prefixDims(16), FORBIDDEN, null)
         .run(rotated.toString(), tmp.resolve("rotated16").toString());
     assertEquals("rotation", again.settings().adapterKind());
+    // the adapter file travels with the vectors, so the index loads it for queries
+    for (Path idx : new Path[] {rotated, tmp.resolve("rotated16")}) {
+      assertEquals(s.settings().adapterFingerprint(),
+          dev.matryoshka.index.Adapters.fingerprint(idx.resolve(dev.matryoshka.index.Adapters.FILE_NAME)));
+      try (var searcher = MatryoshkaSearcher.open(idx)) {
+        var fn = dev.matryoshka.index.Adapters.load(idx, searcher.settings());
+        assertEquals("a3", searcher.search(fn.apply(v[3]), 1, 4f, null).get(0).id());
+      }
+    }
     var e = assertThrows(IllegalArgumentException.class, () -> new Reindexer(
         new ReindexOptions().adapter(file), FORBIDDEN, null).run(rotated.toString(), tmp.resolve("twice").toString()));
     assertTrue(e.getMessage().contains("already went through a rotation adapter"), e.getMessage());
