@@ -40,7 +40,7 @@ final class LocalTarget implements ReindexTarget {
   @Override
   public List<Rejected> write(List<Doc> docs) throws IOException {
     for (Doc d : docs) {
-      writer.add(d.id(), d.vector(), d.stored());
+      writer.add(d.id(), d.vector(), d.stored(), d.text());
     }
     return List.of();
   }

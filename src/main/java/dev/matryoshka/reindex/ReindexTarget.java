@@ -13,8 +13,11 @@ import java.util.Map;
  */
 public interface ReindexTarget extends Closeable {
 
-  /** One document ready to write: id, full vector (adapted, checked), stored fields. */
-  record Doc(String id, float[] vector, Map<String, String> stored) {}
+  /**
+   * One document ready to write: id, full vector (adapted, checked), stored fields, and the text
+   * (for the target's BM25 field; may be null).
+   */
+  record Doc(String id, float[] vector, Map<String, String> stored, String text) {}
 
   /** A document the target refused, with the reason and the target's message. */
   record Rejected(String id, String reason, String detail) {}

@@ -301,7 +301,7 @@ public final class Reindexer {
           skip("invalid vector", "document \"" + d.id() + "\": " + ex.getMessage());
           continue;
         }
-        docs.add(new ReindexTarget.Doc(d.id(), v, d.stored() == null ? Map.of() : d.stored()));
+        docs.add(new ReindexTarget.Doc(d.id(), v, d.stored() == null ? Map.of() : d.stored(), d.text()));
       }
       List<ReindexTarget.Rejected> rejected = target.write(docs);
       for (ReindexTarget.Rejected x : rejected) {

@@ -98,6 +98,12 @@ class LuceneSourceTest {
     Map<String, float[]> got = TestData.vectorsById(out, IndexSettings.DEFAULT_FIELD);
     assertTrue(TestData.sameBits(FakeEncoder.vector("passage number 5", 32), got.get("t5")));
     assertEquals("fake", s.settings().modelName());
+    try (var searcher = MatryoshkaSearcher.open(out)) { // the text is indexed for BM25 too
+      String term = dev.matryoshka.index.TextAnalysis.terms(
+          dev.matryoshka.index.TextAnalysis.analyzer(null), "passage").get(0); // stemmed
+      assertEquals(49, searcher.indexSearcher().count(new org.apache.lucene.search.TermQuery(
+          new Term(dev.matryoshka.index.TextAnalysis.FIELD, term))));
+    }
 
     var strict = new ReindexOptions().idField("docid").textField("body").prefixDims(8).strict(true).overwrite(true);
     var e = assertThrows(Reindexer.StrictException.class,
