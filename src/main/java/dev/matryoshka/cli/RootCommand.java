@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
       InspectCommand.class,
       EvalCommand.class,
       TrainAdapterCommand.class,
+      ReindexCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class RootCommand implements Runnable {
