@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
       IndexCommand.class,
       SearchCommand.class,
       InspectCommand.class,
+      BenchCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class RootCommand implements Runnable {
