@@ -31,6 +31,7 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
    * @param setting setting label
    * @param recallAt10 mean recall@k against exact top-k
    * @param qps median single-thread QPS
+   * @param cpuQps median single-thread queries per CPU second of the searching thread
    * @param qpsThreads median QPS with {@code --threads} threads (NaN when 1)
    * @param p50Ms median latency
    * @param p99Ms 99th percentile latency
@@ -43,7 +44,7 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
    * @param bytesByKind bytes on disk by file extension
    */
   public record Row(
-      String regime, String system, String setting, double recallAt10, double qps,
+      String regime, String system, String setting, double recallAt10, double qps, double cpuQps,
       double qpsThreads, double p50Ms, double p99Ms, double buildSeconds, double mergeSeconds,
       long indexBytes, long hotBytesPerVector, double visitedPerQuery, double fullReadsPerQuery,
       Map<String, Long> bytesByKind) {}
@@ -61,6 +62,7 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
       n.put("setting", r.setting());
       num(n, "recall_at_10", r.recallAt10());
       num(n, "qps", r.qps());
+      num(n, "cpu_qps", r.cpuQps());
       num(n, "qps_threads", r.qpsThreads());
       num(n, "p50_ms", r.p50Ms());
       num(n, "p99_ms", r.p99Ms());
@@ -92,9 +94,17 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
 
   /**
    * Recall@10 (x) against single-thread QPS (y), one series per system (per prefix length for
-   * matryoshka-prefix), points in setting order.
+   * matryoshka-prefix), points in setting order; a second file {@code <name>-cpu.<ext>} plots
+   * queries per CPU second.
    */
   public void writePlot(Path out) throws IOException {
+    writePlot(out, false);
+    String n = out.getFileName().toString();
+    int dot = n.lastIndexOf('.');
+    writePlot(out.resolveSibling(n.substring(0, dot) + "-cpu" + n.substring(dot)), true);
+  }
+
+  private void writePlot(Path out, boolean cpu) throws IOException {
     Map<String, List<Row>> groups = new LinkedHashMap<>();
     for (Row r : rows) {
       String g = r.system();
@@ -110,25 +120,26 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
       double[] y = new double[rs.size()];
       for (int i = 0; i < rs.size(); i++) {
         x[i] = rs.get(i).recallAt10();
-        y[i] = rs.get(i).qps();
+        y[i] = cpu ? rs.get(i).cpuQps() : rs.get(i).qps();
       }
       series.add(new Plot.Series(e.getKey(), x, y));
     }
     Plot.xy(out, "recall@10 vs QPS — " + meta.getOrDefault("regime", "") + ", "
             + meta.getOrDefault("dataset", ""),
-        "recall@10", "queries per second (1 thread)", Plot.Scale.LINEAR, series);
+        "recall@10", cpu ? "queries per CPU second (1 thread)" : "queries per second (1 thread)",
+        Plot.Scale.LINEAR, series);
   }
 
   /** A Markdown table of the rows. */
   public String table() {
     StringBuilder sb = new StringBuilder();
-    sb.append("| system | setting | recall@10 | QPS | QPS (threads) | p50 ms | p99 ms |"
+    sb.append("| system | setting | recall@10 | QPS | CPU-QPS | QPS (threads) | p50 ms | p99 ms |"
         + " build s | merge s | index MB | hot B/vec | visited/q | full reads/q |\n");
-    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Row r : rows) {
       sb.append(String.format(Locale.ROOT,
-          "| %s | %s | %.4f | %.1f | %s | %.3f | %.3f | %.1f | %.1f | %.1f | %d | %.0f | %.0f |%n",
-          r.system(), r.setting(), r.recallAt10(), r.qps(),
+          "| %s | %s | %.4f | %.1f | %.1f | %s | %.3f | %.3f | %.1f | %.1f | %.1f | %d | %.0f | %.0f |%n",
+          r.system(), r.setting(), r.recallAt10(), r.qps(), r.cpuQps(),
           Double.isFinite(r.qpsThreads()) ? String.format(Locale.ROOT, "%.1f", r.qpsThreads()) : "–",
           r.p50Ms(), r.p99Ms(), r.buildSeconds(), r.mergeSeconds(), r.indexBytes() / 1e6,
           r.hotBytesPerVector(), r.visitedPerQuery(), r.fullReadsPerQuery()));
@@ -141,20 +152,27 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
    * single-thread QPS each system reaches at or above it, and build time ratios.
    */
   public String summary() {
-    StringBuilder sb = new StringBuilder();
+    return summary(false) + "\n" + summary(true);
+  }
+
+  private String summary(boolean cpu) {
+    java.util.function.ToDoubleFunction<Row> q = cpu ? Row::cpuQps : Row::qps;
+    StringBuilder sb = new StringBuilder(cpu ? "CPU-QPS (queries per CPU second):\n\n"
+        : "QPS (wall clock, 1 thread):\n\n");
     List<String> systems = rows.stream().map(Row::system).distinct().toList();
     sb.append("| system | best QPS @0.95 | ×float32 | best QPS @0.98 | ×float32 |"
         + " best QPS @0.99 | ×float32 | build+merge s | build ×faster |\n");
     sb.append("|---|---|---|---|---|---|---|---|---|\n");
-    Row base = best("lucene-hnsw-float32", 0);
+    Row base = best("lucene-hnsw-float32", 0, q);
     for (String sys : systems) {
       sb.append("| ").append(sys);
       for (double target : new double[] {0.95, 0.98, 0.99}) {
-        Row b = best(sys, target);
-        Row f = best("lucene-hnsw-float32", target);
+        Row b = best(sys, target, q);
+        Row f = best("lucene-hnsw-float32", target, q);
         sb.append(b == null ? " | – | –"
-            : String.format(Locale.ROOT, " | %.1f (%s) | %s", b.qps(), b.setting(),
-                f == null ? "–" : String.format(Locale.ROOT, "%.2f", b.qps() / f.qps())));
+            : String.format(Locale.ROOT, " | %.1f (%s) | %s", q.applyAsDouble(b), b.setting(),
+                f == null ? "–"
+                    : String.format(Locale.ROOT, "%.2f", q.applyAsDouble(b) / q.applyAsDouble(f))));
       }
       Row any = rows.stream().filter(r -> r.system().equals(sys)).findFirst().orElseThrow();
       double t = any.buildSeconds() + any.mergeSeconds();
@@ -165,11 +183,11 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
     return sb.toString();
   }
 
-  private Row best(String system, double minRecall) {
+  private Row best(String system, double minRecall, java.util.function.ToDoubleFunction<Row> q) {
     Row best = null;
     for (Row r : rows) {
       if (r.system().equals(system) && r.recallAt10() >= minRecall
-          && (best == null || r.qps() > best.qps())) {
+          && (best == null || q.applyAsDouble(r) > q.applyAsDouble(best))) {
         best = r;
       }
     }

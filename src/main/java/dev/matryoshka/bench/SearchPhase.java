@@ -32,7 +32,9 @@ public final class SearchPhase {
    *
    * @param setting the setting
    * @param recall mean recall@k against exact full-dimension top-k
-   * @param qps median single-thread queries per second
+   * @param qps median single-thread queries per second (wall clock)
+   * @param cpuQps median single-thread queries per CPU second of the searching thread: steadier
+   *     than wall-clock QPS on a shared machine, blind to I/O waits
    * @param qpsThreads median queries per second with all threads (NaN when threads = 1)
    * @param p50Ms median latency, single thread
    * @param p99Ms 99th percentile latency, single thread
@@ -40,8 +42,15 @@ public final class SearchPhase {
    * @param fullReadsPerQuery full-dimension vectors read per query
    */
   public record Result(
-      Setting setting, double recall, double qps, double qpsThreads, double p50Ms, double p99Ms,
-      double visitedPerQuery, double fullReadsPerQuery) {}
+      Setting setting, double recall, double qps, double cpuQps, double qpsThreads, double p50Ms,
+      double p99Ms, double visitedPerQuery, double fullReadsPerQuery) {}
+
+  /** Warm-up runs the queries again until at least this long has passed (JIT, page cache). */
+  static final long WARM_UP_NANOS =
+      Long.getLong("matryoshka.bench.warmupMillis", 1500L) * 1_000_000L;
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
 
   private SearchPhase() {}
 
@@ -114,8 +123,8 @@ public final class SearchPhase {
           int[] ords = ords(reader);
           for (Setting s : settings(o, idx)) {
             Result r = measure(o, searcher, ords, s, queries, truth, pool);
-            err.printf("bench: %-26s %-34s recall %.4f  qps %,9.1f  p50 %.3f ms  p99 %.3f ms"
-                    + "  visited %.0f%n", s.system(), s.label(), r.recall(), r.qps(), r.p50Ms(),
+            err.printf("bench: %-26s %-34s recall %.4f  qps %,9.1f  cpu-qps %,9.1f  p50 %.3f ms  p99 %.3f ms"
+                    + "  visited %.0f%n", s.system(), s.label(), r.recall(), r.qps(), r.cpuQps(), r.p50Ms(),
                 r.p99Ms(), r.visitedPerQuery());
             err.flush();
             out.add(r);
@@ -151,21 +160,30 @@ public final class SearchPhase {
       TopDocs td = searcher.search(s.query(queries[i], k), k);
       recallSum += recall(td, ords, truth[i], k);
     }
+    long warmStart = System.nanoTime();
+    while (System.nanoTime() - warmStart < WARM_UP_NANOS) {
+      for (float[] q : queries) {
+        searcher.search(s.query(q, k), k);
+      }
+    }
     LongAdder visited = new LongAdder();
     for (float[] q : queries) {
       searcher.search(new VisitCountingQuery(BenchSystem.FIELD, q, s.candidates(), visited), k);
     }
     double visitedPerQuery = visited.sum() / (double) queries.length;
     double[] passQps = new double[o.passes()];
+    double[] passCpuQps = new double[o.passes()];
     long[] lat = new long[o.passes() * queries.length];
     for (int p = 0; p < o.passes(); p++) {
       long start = System.nanoTime();
+      long cpu0 = THREADS.getCurrentThreadCpuTime();
       for (int i = 0; i < queries.length; i++) {
         long t0 = System.nanoTime();
         searcher.search(s.query(queries[i], k), k);
         lat[p * queries.length + i] = System.nanoTime() - t0;
       }
       passQps[p] = queries.length / ((System.nanoTime() - start) / 1e9);
+      passCpuQps[p] = queries.length / ((THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9);
     }
     double qpsThreads = Double.NaN;
     if (pool != null) {
@@ -176,7 +194,8 @@ public final class SearchPhase {
       qpsThreads = median(tq);
     }
     Arrays.sort(lat);
-    return new Result(s, recallSum / queries.length, median(passQps), qpsThreads,
+    return new Result(s, recallSum / queries.length, median(passQps), median(passCpuQps),
+        qpsThreads,
         percentile(lat, 0.50) / 1e6, percentile(lat, 0.99) / 1e6, visitedPerQuery,
         s.fullReads(visitedPerQuery));
   }

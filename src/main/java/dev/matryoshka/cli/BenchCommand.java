@@ -148,8 +148,8 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     if (!JvmLauncher.preTouching() && !noRelaunch) {
-      List<String> args = new java.util.ArrayList<>(List.of("bench"));
-      args.addAll(spec.commandLine().getParseResult().originalArgs());
+      // the parse result holds the whole command line, "bench" included
+      List<String> args = spec.commandLine().getParseResult().originalArgs();
       List<String> cmd = JvmLauncher.childCommand(heap, Main.class.getName(), args);
       spec.commandLine().getErr().println("bench: re-launching with " + JvmLauncher.PRE_TOUCH
           + " -Xms" + heap + " -Xmx" + heap);
