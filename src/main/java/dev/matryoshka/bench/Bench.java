@@ -225,15 +225,14 @@ public final class Bench {
     }
   }
 
-  /** Which vector implementation Lucene picked (Panama SIMD or scalar). */
+  /**
+   * Whether SIMD is on: Lucene uses its Panama vector implementation when the
+   * {@code jdk.incubator.vector} module is in the boot layer (it logs "Java vector incubator API
+   * enabled" on first use).
+   */
   public static String vectorization() {
-    try {
-      Class<?> c = Class.forName("org.apache.lucene.internal.vectorization.VectorizationProvider");
-      Object p = c.getMethod("getInstance").invoke(null);
-      boolean panama = p.getClass().getSimpleName().startsWith("Panama");
-      return (panama ? "on (" : "off (") + p.getClass().getSimpleName() + ")";
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return "unknown (" + e + ")";
-    }
+    boolean on = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    return on ? "on (jdk.incubator.vector loaded: Lucene's Panama vector implementation)"
+        : "off (jdk.incubator.vector not loaded: scalar fallback)";
   }
 }
