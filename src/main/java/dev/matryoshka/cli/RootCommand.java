@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
       EvalCommand.class,
       TrainAdapterCommand.class,
       ReindexCommand.class,
+      BenchCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class RootCommand implements Runnable {

@@ -1,0 +1,238 @@
+package dev.matryoshka.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.lucene.util.VectorUtil;
+
+/**
+ * Runs one benchmark: loads (or generates) the vectors, computes the exact top-k, builds one
+ * index per system from the same vectors, searches each over its settings — in this JVM, or in a
+ * memory-capped child JVM when {@link BenchOptions#memoryLimit()} is set — and returns the rows.
+ *
+ * <pre>{@code
+ * BenchReport r = Bench.run(options, new PrintWriter(System.err, true));
+ * r.writeJson(Path.of("bench.json"));
+ * }</pre>
+ */
+public final class Bench {
+  private Bench() {}
+
+  /** Loads the dataset named by the options. */
+  public static BenchData load(BenchOptions o, PrintWriter err) throws IOException {
+    Path cache = Path.of(o.cacheDir());
+    String ds = o.dataset();
+    if (ds.equals("synthetic")) {
+      return BenchData.synthetic(cache, o.docs(), o.dims(), o.queries(), o.clusters(), o.seed());
+    }
+    Path p = ds.equals("scifact") ? scifactDir() : Path.of(ds);
+    if (Files.isDirectory(p)) {
+      return BenchData.beir(cache, p, "test", o.model(), o.rotate(), err);
+    }
+    if (Files.isRegularFile(p)) {
+      return BenchData.file(p, o.docs(), o.queries());
+    }
+    throw new IllegalArgumentException(
+        "--dataset must be synthetic, scifact, a BEIR folder or a .fvecs/JSONL file; not found: "
+            + p);
+  }
+
+  private static Path scifactDir() {
+    String home = System.getProperty("matryoshka.home", ".");
+    for (Path p : List.of(Path.of(home, "..", "shared", "data", "scifact"),
+        Path.of("..", "shared", "data", "scifact"), Path.of("/work/shared/data/scifact"))) {
+      if (Files.isDirectory(p)) {
+        return p.normalize();
+      }
+    }
+    throw new IllegalArgumentException("SciFact not found beside the checkout (../shared/data/scifact)");
+  }
+
+  /** Runs the benchmark; progress goes to {@code err}. */
+  public static BenchReport run(BenchOptions o, PrintWriter err)
+      throws IOException, InterruptedException {
+    BenchData data = load(o, err);
+    float[][] docs = data.docs();
+    float[][] queries = data.queries();
+    int dims = data.dims();
+    err.printf("bench: %s: %,d docs × %d dims, %d queries, k=%d%n",
+        data.name(), docs.length, dims, queries.length, o.k());
+    err.flush();
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("regime", o.regime());
+    meta.put("dataset", data.name());
+    meta.put("docs", docs.length);
+    meta.put("dims", dims);
+    meta.put("queries", queries.length);
+    meta.put("k", o.k());
+    meta.put("threads", o.threads());
+    meta.put("jvm", Runtime.version().toString());
+    meta.put("jvm_flags", ManagementFactory.getRuntimeMXBean().getInputArguments());
+    meta.put("simd", vectorization());
+    meta.put("cpus", Runtime.getRuntime().availableProcessors());
+    meta.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
+
+    List<BenchReport.Row> rows = new ArrayList<>();
+    long[] lat = new long[queries.length];
+    long t0 = System.nanoTime();
+    long cpu0 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    int[][] truth = exact(docs, queries, o.k(), lat);
+    double exactSecs = (System.nanoTime() - t0) / 1e9;
+    double exactCpu = (java.lang.management.ManagementFactory.getThreadMXBean()
+        .getCurrentThreadCpuTime() - cpu0) / 1e9;
+    java.util.Arrays.sort(lat);
+    if (o.runs(BenchSystem.EXACT)) {
+      rows.add(new BenchReport.Row(o.regime(), "exact", "brute force", 1.0,
+          queries.length / exactSecs, queries.length / exactCpu, Double.NaN, SearchPhase.percentile(lat, 0.5) / 1e6,
+          SearchPhase.percentile(lat, 0.99) / 1e6, 0, 0, (long) docs.length * dims * 4,
+          (long) dims * 4, docs.length, docs.length, Map.of()));
+    }
+
+    Path work = Path.of(o.workDir());
+    List<BuiltIndex> built = new ArrayList<>();
+    for (BenchSystem s : List.of(BenchSystem.LUCENE_HNSW_FLOAT32,
+        BenchSystem.LUCENE_HNSW_INT8_RESCORE, BenchSystem.LUCENE_HNSW_1BIT_RESCORE)) {
+      if (o.runs(s)) {
+        built.add(IndexBuilder.build(o, s, 0, docs, work.resolve(IndexBuilder.key(s, 0)), err));
+      }
+    }
+    if (o.runs(BenchSystem.MATRYOSHKA_PREFIX) || o.runs(BenchSystem.MATRYOSHKA_FUNNEL)) {
+      for (int p : o.prefixDims()) {
+        if (p >= dims) {
+          continue;
+        }
+        if (!o.runs(BenchSystem.MATRYOSHKA_PREFIX) && p != SearchPhase.funnelPrefix(o)) {
+          continue;
+        }
+        built.add(IndexBuilder.build(o, BenchSystem.MATRYOSHKA_PREFIX, p, docs,
+            work.resolve(IndexBuilder.key(BenchSystem.MATRYOSHKA_PREFIX, p)), err));
+      }
+    }
+    List<SearchPhase.Result> results;
+    if (o.memoryLimit() > 0) {
+      results = searchCapped(o, built, queries, truth, meta, err);
+      if (results == null) {
+        return new BenchReport(meta, rows);
+      }
+    } else {
+      results = SearchPhase.run(o, built, queries, truth, err);
+    }
+    for (SearchPhase.Result r : results) {
+      BuiltIndex idx = built.stream().filter(b -> b.key().equals(r.setting().index()))
+          .findFirst().orElseThrow();
+      if (!o.runs(BenchSystem.of(r.setting().system()))) {
+        continue;
+      }
+      rows.add(new BenchReport.Row(o.regime(), r.setting().system(), r.setting().label(),
+          r.recall(), r.qps(), r.cpuQps(), r.qpsThreads(), r.p50Ms(), r.p99Ms(), idx.buildSeconds(),
+          idx.mergeSeconds(), idx.indexBytes(), idx.hotBytesPerVector(), r.visitedPerQuery(),
+          r.fullReadsPerQuery(), idx.bytesByKind()));
+    }
+    return new BenchReport(meta, rows);
+  }
+
+  /** Exact top-k ordinals by dot product (unit vectors: cosine); per-query nanos into lat. */
+  static int[][] exact(float[][] docs, float[][] queries, int k, long[] lat) {
+    int[][] out = new int[queries.length][];
+    for (int qi = 0; qi < queries.length; qi++) {
+      long t0 = System.nanoTime();
+      float[] q = queries[qi];
+      int n = Math.min(k, docs.length);
+      int[] ids = new int[n];
+      float[] scores = new float[n];
+      int size = 0;
+      for (int d = 0; d < docs.length; d++) {
+        float s = VectorUtil.dotProduct(q, docs[d]);
+        if (size < n) {
+          int j = size++;
+          while (j > 0 && scores[j - 1] < s) {
+            scores[j] = scores[j - 1];
+            ids[j] = ids[j - 1];
+            j--;
+          }
+          scores[j] = s;
+          ids[j] = d;
+        } else if (s > scores[n - 1]) {
+          int j = n - 1;
+          while (j > 0 && scores[j - 1] < s) {
+            scores[j] = scores[j - 1];
+            ids[j] = ids[j - 1];
+            j--;
+          }
+          scores[j] = s;
+          ids[j] = d;
+        }
+      }
+      out[qi] = ids;
+      lat[qi] = System.nanoTime() - t0;
+    }
+    return out;
+  }
+
+  private static List<SearchPhase.Result> searchCapped(
+      BenchOptions o, List<BuiltIndex> built, float[][] queries, int[][] truth,
+      Map<String, Object> meta, PrintWriter err) throws IOException, InterruptedException {
+    MemoryCgroup group;
+    try {
+      group = MemoryCgroup.create(o.memoryLimit());
+    } catch (UnsupportedOperationException e) {
+      err.println("bench: --memory-limit skipped: " + e.getMessage());
+      meta.put("memory_limit_skipped", e.getMessage());
+      return null;
+    }
+    try (group) {
+      Path work = Path.of(o.workDir());
+      Path qFile = work.resolve("queries.mbv");
+      BenchData.writeCache(qFile, queries);
+      Path plan = work.resolve("plan.json");
+      Path out = work.resolve("results.json");
+      Files.deleteIfExists(out);
+      new ObjectMapper().writeValue(plan.toFile(),
+          new SearchWorker.Plan(o, built, qFile.toString(), truth));
+      for (BuiltIndex b : built) {
+        try (Stream<Path> files = Files.list(Path.of(b.path()))) {
+          for (Path f : (Iterable<Path>) files::iterator) {
+            MemoryCgroup.evictFromPageCache(f);
+          }
+        }
+      }
+      List<String> cmd = JvmLauncher.childCommand(o.searchHeap(),
+          SearchWorker.class.getName(), List.of(plan.toString(), out.toString()));
+      meta.put("memory_limit_bytes", o.memoryLimit());
+      meta.put("memory_cgroup", group.version());
+      meta.put("search_jvm_flags", cmd.subList(1, cmd.indexOf("-cp")));
+      err.printf("bench: search phase in a child JVM capped at %,d bytes (cgroup %s)%n",
+          o.memoryLimit(), group.version());
+      err.flush();
+      Process p = group.wrap(cmd).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      int rc = p.waitFor();
+      meta.put("search_peak_bytes", group.peakBytes());
+      if (rc != 0 || !Files.exists(out)) {
+        throw new IOException("capped search process failed (exit " + rc + "); if it was killed"
+            + " (137) the cap is below heap + JVM overhead: raise --memory-limit or lower"
+            + " --search-heap");
+      }
+      return SearchWorker.readResults(out);
+    }
+  }
+
+  /**
+   * Whether SIMD is on: Lucene uses its Panama vector implementation when the
+   * {@code jdk.incubator.vector} module is in the boot layer (it logs "Java vector incubator API
+   * enabled" on first use).
+   */
+  public static String vectorization() {
+    boolean on = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    return on ? "on (jdk.incubator.vector loaded: Lucene's Panama vector implementation)"
+        : "off (jdk.incubator.vector not loaded: scalar fallback)";
+  }
+}

@@ -1,0 +1,237 @@
+package dev.matryoshka.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.matryoshka.adapt.RotationAdapter;
+import dev.matryoshka.adapt.RotationOptions;
+import dev.matryoshka.encode.EncoderOptions;
+import dev.matryoshka.encode.Models;
+import dev.matryoshka.encode.TextEncoder;
+import dev.matryoshka.eval.BeirDataset;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The vectors a benchmark runs on: unit-length document and query vectors, from a seeded
+ * synthetic generator, a BEIR corpus encoded with a model, or a file. Generated and encoded
+ * vectors are cached on disk and reused, so repeated runs measure search, not data preparation.
+ *
+ * <pre>{@code
+ * BenchData d = BenchData.synthetic(cacheDir, 20_000, 768, 200, 256, 42L);
+ * }</pre>
+ *
+ * @param name short description for reports, e.g. {@code synthetic-768d-100000}
+ * @param docs document vectors, unit length
+ * @param queries query vectors, unit length
+ */
+public record BenchData(String name, float[][] docs, float[][] queries) {
+
+  private static final int MAGIC = 0x4d42_5631; // "MBV1"
+
+  /** Vector dimension. */
+  public int dims() {
+    return docs[0].length;
+  }
+
+  /**
+   * Seeded synthetic vectors with a Matryoshka-like spectrum ({@link SyntheticVectors}); queries
+   * come from the same distribution but are not indexed.
+   */
+  public static BenchData synthetic(
+      Path cacheDir, int docs, int dims, int queries, int clusters, long seed) throws IOException {
+    String key = "synthetic-" + dims + "d-" + docs + "-" + queries + "q-c" + clusters + "-s" + seed;
+    Path file = cacheDir.resolve(key + ".mbv");
+    float[][] all = readCache(file);
+    if (all == null) {
+      all = SyntheticVectors.generate(docs + queries, dims, clusters, seed);
+      writeCache(file, all);
+    }
+    return split(key, all, docs);
+  }
+
+  /**
+   * A BEIR folder (e.g. SciFact) encoded with a model: the corpus as documents, the queries of
+   * {@code split} as queries. Cached by model fingerprint; {@code rotate} applies a rotation
+   * adapter fitted on the corpus to both.
+   */
+  public static BenchData beir(
+      Path cacheDir, Path dir, String split, String model, boolean rotate, PrintWriter err)
+      throws IOException {
+    String fp = Models.fingerprint(model).substring(0, 16);
+    String key = dir.getFileName() + "-" + split + "-" + fp;
+    Path file = cacheDir.resolve(key + ".mbv");
+    float[][] all = readCache(file);
+    int nDocs;
+    BeirDataset ds = BeirDataset.load(dir, split);
+    nDocs = ds.docs().size();
+    if (all == null) {
+      err.println("bench: encoding " + dir.getFileName() + " with " + model
+          + " (once; cached in " + file + ")");
+      err.flush();
+      List<String> texts = new ArrayList<>(ds.docTexts());
+      try (TextEncoder enc = Models.open(model, EncoderOptions.defaults())) {
+        float[][] d = enc.encodeDocuments(texts);
+        float[][] q = enc.encodeQueries(ds.queryTexts());
+        all = concat(d, q);
+      }
+      writeCache(file, all);
+    }
+    String name = dir.getFileName() + "-" + model;
+    if (rotate) {
+      float[][] docs = Arrays.copyOf(all, nDocs);
+      RotationAdapter r = RotationAdapter.fit(docs, RotationOptions.forModel(fp));
+      float[][] out = new float[all.length][];
+      for (int i = 0; i < all.length; i++) {
+        out[i] = unit(r.apply(all[i]));
+      }
+      all = out;
+      name += "+rotation";
+    }
+    return split(name, all, nDocs);
+  }
+
+  /**
+   * Vectors from a file: {@code .fvecs} (int32 dims, then dims float32, little endian, per
+   * vector) or JSONL with a {@code "vector"} array per line. The last {@code queries} vectors are
+   * held out as queries.
+   */
+  public static BenchData file(Path path, int docs, int queries) throws IOException {
+    List<float[]> vs = new ArrayList<>();
+    int want = docs > 0 ? docs + queries : Integer.MAX_VALUE;
+    String fn = path.getFileName().toString();
+    if (fn.endsWith(".fvecs")) {
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 20)) {
+        byte[] head = new byte[4];
+        while (vs.size() < want && in.readNBytes(head, 0, 4) == 4) {
+          int d = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt();
+          if (d <= 0 || d > 65536) {
+            throw new IOException(path + ": vector " + vs.size() + " has bad dimension " + d);
+          }
+          byte[] body = in.readNBytes(4 * d);
+          if (body.length != 4 * d) {
+            throw new IOException(path + ": truncated vector " + vs.size());
+          }
+          float[] v = new float[d];
+          ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+          vs.add(v);
+        }
+      }
+    } else {
+      ObjectMapper om = new ObjectMapper();
+      try (BufferedReader r = Files.newBufferedReader(path)) {
+        String line;
+        int lineNo = 0;
+        while (vs.size() < want && (line = r.readLine()) != null) {
+          lineNo++;
+          if (line.isBlank()) {
+            continue;
+          }
+          JsonNode v = om.readTree(line).get("vector");
+          if (v == null || !v.isArray() || v.isEmpty()) {
+            throw new IOException(path + ":" + lineNo + ": no \"vector\" array");
+          }
+          float[] f = new float[v.size()];
+          for (int i = 0; i < f.length; i++) {
+            f[i] = (float) v.get(i).asDouble();
+          }
+          vs.add(f);
+        }
+      }
+    }
+    if (vs.size() <= queries) {
+      throw new IOException(path + ": " + vs.size() + " vectors, need more than " + queries);
+    }
+    int d0 = vs.get(0).length;
+    float[][] all = new float[vs.size()][];
+    for (int i = 0; i < all.length; i++) {
+      if (vs.get(i).length != d0) {
+        throw new IOException(path + ": vector " + i + " has " + vs.get(i).length
+            + " dims, the first has " + d0);
+      }
+      all[i] = unit(vs.get(i));
+    }
+    return split(fn + "-" + (all.length - queries), all, all.length - queries);
+  }
+
+  private static BenchData split(String name, float[][] all, int nDocs) {
+    return new BenchData(name, Arrays.copyOf(all, nDocs), Arrays.copyOfRange(all, nDocs, all.length));
+  }
+
+  private static float[][] concat(float[][] a, float[][] b) {
+    float[][] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  /** Unit-length copy (the benchmark compares with DOT_PRODUCT, i.e. cosine). */
+  static float[] unit(float[] v) {
+    double s = 0;
+    for (float x : v) {
+      s += (double) x * x;
+    }
+    if (s == 0 || !Double.isFinite(s)) {
+      throw new IllegalArgumentException("vector has zero or non-finite norm");
+    }
+    float inv = (float) (1 / Math.sqrt(s));
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i] * inv;
+    }
+    return out;
+  }
+
+  /** Reads a cache file, or null when absent. */
+  static float[][] readCache(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return null;
+    }
+    try (DataInputStream in =
+        new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
+      if (in.readInt() != MAGIC) {
+        throw new IOException("not a bench vector cache: " + file + " (delete it to regenerate)");
+      }
+      int n = in.readInt();
+      int d = in.readInt();
+      float[][] out = new float[n][d];
+      byte[] buf = new byte[4 * d];
+      for (float[] v : out) {
+        in.readFully(buf);
+        ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+      }
+      return out;
+    }
+  }
+
+  /** Writes a cache file atomically (temp file, then move). */
+  static void writeCache(Path file, float[][] all) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (DataOutputStream out =
+        new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20))) {
+      out.writeInt(MAGIC);
+      out.writeInt(all.length);
+      out.writeInt(all[0].length);
+      ByteBuffer bb = ByteBuffer.allocate(4 * all[0].length).order(ByteOrder.LITTLE_ENDIAN);
+      for (float[] v : all) {
+        bb.clear();
+        bb.asFloatBuffer().put(v);
+        out.write(bb.array());
+      }
+    }
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}

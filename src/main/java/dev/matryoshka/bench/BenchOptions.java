@@ -1,0 +1,101 @@
+package dev.matryoshka.bench;
+
+import java.util.List;
+
+/**
+ * Everything one benchmark run needs, as given on the command line (and passed as JSON to the
+ * memory-capped search process).
+ *
+ * @param regime label of the regime in reports, e.g. {@code in-memory-768d}
+ * @param dataset {@code synthetic}, {@code scifact}, a BEIR folder, or a {@code .fvecs}/JSONL file
+ * @param docs documents to index (synthetic: generated; file: first N)
+ * @param dims dimensions of synthetic vectors
+ * @param queries number of queries (synthetic, file); BEIR uses its own test queries
+ * @param k hits per query; recall is measured at k
+ * @param threads threads for the concurrent QPS figure (1 = single-thread only)
+ * @param passes timed passes per setting; the median is reported
+ * @param segments segments flushed while building; forceMerge(1) then merges them
+ * @param prefixDims prefix lengths of the matryoshka-prefix indexes
+ * @param oversample oversample factors for matryoshka-prefix
+ * @param kPrime candidate list sizes (k' ≥ k) for lucene-hnsw-float32
+ * @param quantOversample oversample factors for the quantized + rescore systems
+ * @param funnelDims middle stage of matryoshka-funnel (0 = no funnel)
+ * @param systems system labels to run ({@link BenchSystem#label()})
+ * @param memoryLimit bytes the search process may use (0 = no cap)
+ * @param searchHeap heap of the capped search process, e.g. {@code 160m}
+ * @param workDir where indexes are built
+ * @param cacheDir where generated and encoded vectors are cached
+ * @param model encoder for BEIR datasets
+ * @param rotate apply a rotation adapter fitted on the corpus (BEIR)
+ * @param seed seed of synthetic data
+ * @param clusters clusters of synthetic data
+ * @param maxConn HNSW fan-out for every system
+ * @param beamWidth HNSW construction beam for every system
+ */
+public record BenchOptions(
+    String regime,
+    String dataset,
+    int docs,
+    int dims,
+    int queries,
+    int k,
+    int threads,
+    int passes,
+    int segments,
+    List<Integer> prefixDims,
+    List<Float> oversample,
+    List<Integer> kPrime,
+    List<Float> quantOversample,
+    int funnelDims,
+    List<String> systems,
+    long memoryLimit,
+    String searchHeap,
+    String workDir,
+    String cacheDir,
+    String model,
+    boolean rotate,
+    long seed,
+    int clusters,
+    int maxConn,
+    int beamWidth) {
+
+  /** Checks ranges; messages name the option. */
+  public BenchOptions {
+    check(docs >= 0, "--docs must be >= 0; got=" + docs);
+    check(dims > 0, "--dims must be > 0; got=" + dims);
+    check(queries > 0, "--queries must be > 0; got=" + queries);
+    check(k > 0, "--k must be > 0; got=" + k);
+    check(threads > 0, "--threads must be > 0; got=" + threads);
+    check(passes > 0, "--passes must be > 0; got=" + passes);
+    check(segments > 0, "--segments must be > 0; got=" + segments);
+    check(memoryLimit >= 0, "--memory-limit must be >= 0; got=" + memoryLimit);
+    for (String s : systems) {
+      BenchSystem.of(s);
+    }
+    for (float f : oversample) {
+      check(f >= 1, "--oversample values must be >= 1; got=" + f);
+    }
+    for (float f : quantOversample) {
+      check(f >= 1, "--quant-oversample values must be >= 1; got=" + f);
+    }
+    for (int kp : kPrime) {
+      check(kp >= k, "--k-prime values must be >= k; got=" + kp);
+    }
+    systems = List.copyOf(systems);
+    prefixDims = List.copyOf(prefixDims);
+    oversample = List.copyOf(oversample);
+    kPrime = List.copyOf(kPrime);
+    quantOversample = List.copyOf(quantOversample);
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** True when the system with this label is to be run. */
+  public boolean runs(BenchSystem s) {
+    return systems.contains(s.label());
+  }
+}

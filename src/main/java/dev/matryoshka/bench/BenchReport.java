@@ -1,0 +1,197 @@
+package dev.matryoshka.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.matryoshka.eval.Plot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The result of one benchmark run: run metadata (dataset, JVM flags, SIMD) and one row per
+ * system and setting. Writes the JSON contract, a recall-vs-QPS plot and a Markdown table.
+ *
+ * @param meta run metadata
+ * @param rows one row per system and setting
+ */
+public record BenchReport(Map<String, Object> meta, List<Row> rows) {
+
+  /**
+   * One system at one setting.
+   *
+   * @param regime regime label
+   * @param system system label ({@link BenchSystem#label()})
+   * @param setting setting label
+   * @param recallAt10 mean recall@k against exact top-k
+   * @param qps median single-thread QPS
+   * @param cpuQps median single-thread queries per CPU second of the searching thread
+   * @param qpsThreads median QPS with {@code --threads} threads (NaN when 1)
+   * @param p50Ms median latency
+   * @param p99Ms 99th percentile latency
+   * @param buildSeconds add + flush (graph build), encoding excluded
+   * @param mergeSeconds forceMerge(1)
+   * @param indexBytes bytes on disk
+   * @param hotBytesPerVector graph + graph-scored vectors per indexed vector
+   * @param visitedPerQuery graph nodes scored per query
+   * @param fullReadsPerQuery full-dimension vectors read per query
+   * @param bytesByKind bytes on disk by file extension
+   */
+  public record Row(
+      String regime, String system, String setting, double recallAt10, double qps, double cpuQps,
+      double qpsThreads, double p50Ms, double p99Ms, double buildSeconds, double mergeSeconds,
+      long indexBytes, long hotBytesPerVector, double visitedPerQuery, double fullReadsPerQuery,
+      Map<String, Long> bytesByKind) {}
+
+  /** The JSON document: {@code {"meta":{...},"rows":[{...}]}}. */
+  public ObjectNode toJson() {
+    ObjectMapper om = new ObjectMapper();
+    ObjectNode root = om.createObjectNode();
+    root.set("meta", om.valueToTree(meta));
+    ArrayNode arr = root.putArray("rows");
+    for (Row r : rows) {
+      ObjectNode n = arr.addObject();
+      n.put("regime", r.regime());
+      n.put("system", r.system());
+      n.put("setting", r.setting());
+      num(n, "recall_at_10", r.recallAt10());
+      num(n, "qps", r.qps());
+      num(n, "cpu_qps", r.cpuQps());
+      num(n, "qps_threads", r.qpsThreads());
+      num(n, "p50_ms", r.p50Ms());
+      num(n, "p99_ms", r.p99Ms());
+      num(n, "build_seconds", r.buildSeconds());
+      num(n, "merge_seconds", r.mergeSeconds());
+      n.put("index_bytes", r.indexBytes());
+      n.put("hot_bytes_per_vector", r.hotBytesPerVector());
+      num(n, "visited_per_query", r.visitedPerQuery());
+      num(n, "full_reads_per_query", r.fullReadsPerQuery());
+      n.set("bytes_by_kind", om.valueToTree(r.bytesByKind()));
+    }
+    return root;
+  }
+
+  private static void num(ObjectNode n, String key, double v) {
+    if (Double.isFinite(v)) {
+      n.put(key, Math.round(v * 10000) / 10000.0);
+    } else {
+      n.putNull(key);
+    }
+  }
+
+  /** Writes {@link #toJson()} to a file. */
+  public void writeJson(Path out) throws IOException {
+    Path parent = out.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), toJson());
+  }
+
+  /**
+   * Recall@10 (x) against single-thread QPS (y), one series per system (per prefix length for
+   * matryoshka-prefix), points in setting order; a second file {@code <name>-cpu.<ext>} plots
+   * queries per CPU second.
+   */
+  public void writePlot(Path out) throws IOException {
+    writePlot(out, false);
+    String n = out.getFileName().toString();
+    int dot = n.lastIndexOf('.');
+    writePlot(out.resolveSibling(n.substring(0, dot) + "-cpu" + n.substring(dot)), true);
+  }
+
+  private void writePlot(Path out, boolean cpu) throws IOException {
+    Map<String, List<Row>> groups = new LinkedHashMap<>();
+    for (Row r : rows) {
+      String g = r.system();
+      if (g.equals("matryoshka-prefix") && r.setting().startsWith("p=")) {
+        g += " " + r.setting().substring(2, r.setting().indexOf(' '));
+      }
+      groups.computeIfAbsent(g, x -> new ArrayList<>()).add(r);
+    }
+    List<Plot.Series> series = new ArrayList<>();
+    for (var e : groups.entrySet()) {
+      List<Row> rs = e.getValue();
+      double[] x = new double[rs.size()];
+      double[] y = new double[rs.size()];
+      for (int i = 0; i < rs.size(); i++) {
+        x[i] = rs.get(i).recallAt10();
+        y[i] = cpu ? rs.get(i).cpuQps() : rs.get(i).qps();
+      }
+      series.add(new Plot.Series(e.getKey(), x, y));
+    }
+    Plot.xy(out, "recall@10 vs QPS — " + meta.getOrDefault("regime", "") + ", "
+            + meta.getOrDefault("dataset", ""),
+        "recall@10", cpu ? "queries per CPU second (1 thread)" : "queries per second (1 thread)",
+        Plot.Scale.LINEAR, series);
+  }
+
+  /** A Markdown table of the rows. */
+  public String table() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| system | setting | recall@10 | QPS | CPU-QPS | QPS (threads) | p50 ms | p99 ms |"
+        + " build s | merge s | index MB | hot B/vec | visited/q | full reads/q |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (Row r : rows) {
+      sb.append(String.format(Locale.ROOT,
+          "| %s | %s | %.4f | %.1f | %.1f | %s | %.3f | %.3f | %.1f | %.1f | %.1f | %d | %.0f | %.0f |%n",
+          r.system(), r.setting(), r.recallAt10(), r.qps(), r.cpuQps(),
+          Double.isFinite(r.qpsThreads()) ? String.format(Locale.ROOT, "%.1f", r.qpsThreads()) : "–",
+          r.p50Ms(), r.p99Ms(), r.buildSeconds(), r.mergeSeconds(), r.indexBytes() / 1e6,
+          r.hotBytesPerVector(), r.visitedPerQuery(), r.fullReadsPerQuery()));
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Ratios against lucene-hnsw-float32 read from this run: for each recall target, the best
+   * single-thread QPS each system reaches at or above it, and build time ratios.
+   */
+  public String summary() {
+    return summary(false) + "\n" + summary(true);
+  }
+
+  private String summary(boolean cpu) {
+    java.util.function.ToDoubleFunction<Row> q = cpu ? Row::cpuQps : Row::qps;
+    StringBuilder sb = new StringBuilder(cpu ? "CPU-QPS (queries per CPU second):\n\n"
+        : "QPS (wall clock, 1 thread):\n\n");
+    List<String> systems = rows.stream().map(Row::system).distinct().toList();
+    sb.append("| system | best QPS @0.95 | ×float32 | best QPS @0.98 | ×float32 |"
+        + " best QPS @0.99 | ×float32 | build+merge s | build ×faster |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|\n");
+    Row base = best("lucene-hnsw-float32", 0, q);
+    for (String sys : systems) {
+      sb.append("| ").append(sys);
+      for (double target : new double[] {0.95, 0.98, 0.99}) {
+        Row b = best(sys, target, q);
+        Row f = best("lucene-hnsw-float32", target, q);
+        sb.append(b == null ? " | – | –"
+            : String.format(Locale.ROOT, " | %.1f (%s) | %s", q.applyAsDouble(b), b.setting(),
+                f == null ? "–"
+                    : String.format(Locale.ROOT, "%.2f", q.applyAsDouble(b) / q.applyAsDouble(f))));
+      }
+      // build time of the index behind the system's best point (prefix lengths differ)
+      Row any = best(sys, 0, q);
+      double t = any.buildSeconds() + any.mergeSeconds();
+      sb.append(String.format(Locale.ROOT, " | %.1f + %.1f | %s |%n", any.buildSeconds(),
+          any.mergeSeconds(), base == null || t == 0 ? "–"
+              : String.format(Locale.ROOT, "%.2f", (base.buildSeconds() + base.mergeSeconds()) / t)));
+    }
+    return sb.toString();
+  }
+
+  private Row best(String system, double minRecall, java.util.function.ToDoubleFunction<Row> q) {
+    Row best = null;
+    for (Row r : rows) {
+      if (r.system().equals(system) && r.recallAt10() >= minRecall
+          && (best == null || q.applyAsDouble(r) > q.applyAsDouble(best))) {
+        best = r;
+      }
+    }
+    return best;
+  }
+}

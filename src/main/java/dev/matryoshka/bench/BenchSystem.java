@@ -1,0 +1,103 @@
+package dev.matryoshka.bench;
+
+import dev.matryoshka.codec.MatryoshkaCodec;
+import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
+import dev.matryoshka.document.MatryoshkaVectorField;
+import java.util.Set;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104ScalarQuantizedVectorsFormat.ScalarEncoding;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.index.VectorSimilarityFunction;
+
+/**
+ * The systems a benchmark compares, by the names used in reports and JSON. Every system indexes
+ * the same unit-length vectors with {@link VectorSimilarityFunction#DOT_PRODUCT} (cosine) and
+ * the same graph settings.
+ */
+public enum BenchSystem {
+  /** Brute force on full dimensions: the ground truth and the recall ceiling. */
+  EXACT("exact", Set.of()),
+  /** Lucene99HnswVectorsFormat on full float32 vectors; KnnFloatVectorQuery with k' ≥ k. */
+  LUCENE_HNSW_FLOAT32("lucene-hnsw-float32", Set.of("vex", "vec")),
+  /** Lucene104 scalar quantized HNSW, 8 bits per dim, full-precision rescoring. */
+  LUCENE_HNSW_INT8_RESCORE("lucene-hnsw-int8-rescore", Set.of("vex", "veq")),
+  /** Lucene104 scalar quantized HNSW, 1 bit per dim (4-bit query), full-precision rescoring. */
+  LUCENE_HNSW_1BIT_RESCORE("lucene-hnsw-1bit-rescore", Set.of("vex", "veq")),
+  /** Matryoshka prefix graph, full-vector rerank. */
+  MATRYOSHKA_PREFIX("matryoshka-prefix", Set.of("vex", "mpv")),
+  /** Matryoshka prefix graph, intermediate-prefix funnel, then full-vector rerank. */
+  MATRYOSHKA_FUNNEL("matryoshka-funnel", Set.of("vex", "mpv"));
+
+  /** The field every system indexes. */
+  public static final String FIELD = "v";
+
+  private final String label;
+  private final Set<String> hotExtensions;
+
+  BenchSystem(String label, Set<String> hotExtensions) {
+    this.label = label;
+    this.hotExtensions = hotExtensions;
+  }
+
+  /** The name used in reports and JSON. */
+  public String label() {
+    return label;
+  }
+
+  /**
+   * File extensions that must stay in memory for this system's graph search to be fast: the
+   * graph and the vectors it scores. Everything else (full vectors read only for rescoring,
+   * metadata) is cold.
+   */
+  public Set<String> hotExtensions() {
+    return hotExtensions;
+  }
+
+  /** The system with this report name. */
+  public static BenchSystem of(String label) {
+    for (BenchSystem s : values()) {
+      if (s.label.equals(label)) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException("unknown system: " + label);
+  }
+
+  /** The codec for an index of this system (prefixDims only for the Matryoshka systems). */
+  Codec codec(int prefixDims, int maxConn, int beamWidth) {
+    if (this == MATRYOSHKA_PREFIX || this == MATRYOSHKA_FUNNEL) {
+      return new MatryoshkaCodec(new MatryoshkaHnswVectorsFormat(prefixDims, maxConn, beamWidth));
+    }
+    KnnVectorsFormat f =
+        switch (this) {
+          case LUCENE_HNSW_FLOAT32 -> new Lucene99HnswVectorsFormat(maxConn, beamWidth);
+          case LUCENE_HNSW_INT8_RESCORE ->
+              new Lucene104HnswScalarQuantizedVectorsFormat(
+                  ScalarEncoding.UNSIGNED_BYTE, maxConn, beamWidth);
+          case LUCENE_HNSW_1BIT_RESCORE ->
+              new Lucene104HnswScalarQuantizedVectorsFormat(
+                  ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE, maxConn, beamWidth);
+          default -> throw new IllegalStateException(label + " has no index");
+        };
+    KnnVectorsFormat wide = new WideVectorsFormat(f);
+    return new Lucene104Codec() {
+      @Override
+      public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+        return wide;
+      }
+    };
+  }
+
+  /** The field type of the vector field. */
+  FieldType fieldType(int dims, int prefixDims) {
+    if (this == MATRYOSHKA_PREFIX || this == MATRYOSHKA_FUNNEL) {
+      return MatryoshkaVectorField.fieldType(dims, prefixDims, VectorSimilarityFunction.DOT_PRODUCT);
+    }
+    return KnnFloatVectorField.createFieldType(dims, VectorSimilarityFunction.DOT_PRODUCT);
+  }
+}

@@ -1,0 +1,121 @@
+package dev.matryoshka.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.SerialMergeScheduler;
+import org.apache.lucene.index.TieredMergePolicy;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+
+/**
+ * Builds one benchmark index: documents added from one thread, flushed into a fixed number of
+ * segments (so the graphs are built at flush, as in a real indexing job), then force-merged to
+ * one segment (so the merge cost is measured too, and search sees one graph). Compound files are
+ * off so that bytes can be reported per file kind.
+ */
+final class IndexBuilder {
+  /** Doc values field holding each document's position in the input. */
+  static final String ORD_FIELD = "ord";
+
+  private IndexBuilder() {}
+
+  static BuiltIndex build(
+      BenchOptions o, BenchSystem system, int prefixDims, float[][] docs, Path dir,
+      PrintWriter err) throws IOException {
+    String key = key(system, prefixDims);
+    deleteRecursively(dir);
+    Files.createDirectories(dir);
+    int dims = docs[0].length;
+    FieldType type = system.fieldType(dims, prefixDims);
+    TieredMergePolicy mp = new TieredMergePolicy();
+    mp.setNoCFSRatio(0.0);
+    IndexWriterConfig iwc =
+        new IndexWriterConfig()
+            .setCodec(system.codec(prefixDims, o.maxConn(), o.beamWidth()))
+            .setUseCompoundFile(false)
+            .setMergePolicy(mp)
+            .setMergeScheduler(new SerialMergeScheduler())
+            .setRAMBufferSizeMB(1900)
+            .setMaxBufferedDocs(Math.max(2, (docs.length + o.segments() - 1) / o.segments()));
+    double build;
+    double merge;
+    try (Directory d = FSDirectory.open(dir);
+        IndexWriter w = new IndexWriter(d, iwc)) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < docs.length; i++) {
+        Document doc = new Document();
+        doc.add(new KnnFloatVectorField(BenchSystem.FIELD, docs[i], type));
+        doc.add(new NumericDocValuesField(ORD_FIELD, i));
+        w.addDocument(doc);
+      }
+      w.commit();
+      long t1 = System.nanoTime();
+      w.forceMerge(1);
+      w.commit();
+      long t2 = System.nanoTime();
+      build = (t1 - t0) / 1e9;
+      merge = (t2 - t1) / 1e9;
+    }
+    Map<String, Long> bytes = bytesByKind(dir);
+    long hot = 0;
+    for (var e : bytes.entrySet()) {
+      if (system.hotExtensions().contains(e.getKey())) {
+        hot += e.getValue();
+      }
+    }
+    err.printf("bench: built %-9s %,d docs: build %.1f s, merge %.1f s, %s%n",
+        key, docs.length, build, merge, bytes);
+    err.flush();
+    return new BuiltIndex(key, system.label(), prefixDims, dir.toString(), docs.length, build,
+        merge, bytes, Math.round((double) hot / docs.length));
+  }
+
+  /** Index key: {@code float32}, {@code int8}, {@code 1bit} or {@code prefix<P>}. */
+  static String key(BenchSystem system, int prefixDims) {
+    return switch (system) {
+      case LUCENE_HNSW_FLOAT32 -> "float32";
+      case LUCENE_HNSW_INT8_RESCORE -> "int8";
+      case LUCENE_HNSW_1BIT_RESCORE -> "1bit";
+      default -> "prefix" + prefixDims;
+    };
+  }
+
+  static Map<String, Long> bytesByKind(Path dir) throws IOException {
+    Map<String, Long> out = new TreeMap<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String n = p.getFileName().toString();
+        if (n.equals("write.lock")) {
+          continue;
+        }
+        int dot = n.lastIndexOf('.');
+        String kind = dot < 0 ? n.replaceAll("_\\d+$", "") : n.substring(dot + 1);
+        out.merge(kind, Files.size(p), Long::sum);
+      }
+    }
+    return out;
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.matryoshka.bench;
+
+import dev.matryoshka.search.MatryoshkaKnnQuery;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.RescoreTopNQuery;
+
+/**
+ * One point on a system's recall/QPS curve: how many graph candidates to collect and how to
+ * rescore them.
+ *
+ * @param system system label
+ * @param index key of the {@link BuiltIndex} searched
+ * @param label setting as shown in reports
+ * @param candidates graph candidates (k' for float32, k × oversample for the others)
+ * @param oversample oversample factor (float32: k'/k)
+ * @param funnelDims funnel middle stage (0 = none)
+ * @param funnelKeep candidates kept after the funnel stage
+ */
+public record Setting(
+    String system, String index, String label, int candidates, float oversample, int funnelDims,
+    int funnelKeep) {
+
+  /** The query this setting runs for one query vector. */
+  Query query(float[] q, int k) {
+    String f = BenchSystem.FIELD;
+    return switch (BenchSystem.of(system)) {
+      case LUCENE_HNSW_FLOAT32 -> new KnnFloatVectorQuery(f, q, candidates);
+      case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_1BIT_RESCORE ->
+          RescoreTopNQuery.createFullPrecisionRescorerQuery(
+              new KnnFloatVectorQuery(f, q, candidates), q, f, k);
+      case MATRYOSHKA_PREFIX -> new MatryoshkaKnnQuery(f, q, k).oversample(oversample);
+      case MATRYOSHKA_FUNNEL ->
+          new MatryoshkaKnnQuery(f, q, k).oversample(oversample).funnel(funnelDims, funnelKeep);
+      case EXACT -> throw new IllegalStateException("exact is not a Lucene query");
+    };
+  }
+
+  /**
+   * Full-dimension vectors read per query: every scored node for float32 HNSW, the rescored
+   * candidates for the others (the funnel stage reads full vectors too, and truncates them).
+   */
+  double fullReads(double visitedPerQuery) {
+    return BenchSystem.of(system) == BenchSystem.LUCENE_HNSW_FLOAT32 ? visitedPerQuery : candidates;
+  }
+}

@@ -1,0 +1,219 @@
+package dev.matryoshka.cli;
+
+import dev.matryoshka.bench.Bench;
+import dev.matryoshka.bench.BenchOptions;
+import dev.matryoshka.bench.BenchReport;
+import dev.matryoshka.bench.BenchSystem;
+import dev.matryoshka.bench.JvmLauncher;
+import dev.matryoshka.encode.Models;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code matryoshka bench}: recall, QPS, latency, build time and bytes of the Matryoshka systems
+ * side by side with Lucene's own vector formats, over the same vectors in one run. Re-launches
+ * itself with {@code -XX:+AlwaysPreTouch} (and a fixed heap) unless the JVM already has it.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    description = "Benchmark Matryoshka search against Lucene's HNSW formats (recall vs QPS).")
+public final class BenchCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--dataset", defaultValue = "synthetic",
+      description = "synthetic, scifact, a BEIR folder, or a .fvecs / JSONL (\"vector\") file.")
+  String dataset;
+
+  @Option(names = "--docs", defaultValue = "20000", description = "Documents (synthetic, file).")
+  int docs;
+
+  @Option(names = "--dims", defaultValue = "768", description = "Dimensions (synthetic).")
+  int dims;
+
+  @Option(names = "--queries", defaultValue = "200", description = "Queries (synthetic, file).")
+  int queries;
+
+  @Option(names = "--k", defaultValue = "10", description = "Hits per query; recall@k.")
+  int k;
+
+  @Option(names = "--threads", defaultValue = "1",
+      description = "Threads for the concurrent QPS column (1 = single-thread only).")
+  int threads;
+
+  @Option(names = "--passes", defaultValue = "3", description = "Timed passes; median reported.")
+  int passes;
+
+  @Option(names = "--segments", defaultValue = "4",
+      description = "Segments flushed while building, then force-merged to one.")
+  int segments;
+
+  @Option(names = "--prefix-dims", split = ",", defaultValue = "32,64,128",
+      description = "Prefix lengths of matryoshka-prefix.")
+  List<Integer> prefixDims;
+
+  @Option(names = "--oversample", split = ",", defaultValue = "1,2,3,4,6,10,20",
+      description = "Oversample factors of matryoshka-prefix.")
+  List<Float> oversample;
+
+  @Option(names = "--k-prime", split = ",", defaultValue = "10,20,40,80,160,320",
+      description = "Candidate list sizes k' of lucene-hnsw-float32.")
+  List<Integer> kPrime;
+
+  @Option(names = "--quant-oversample", split = ",", defaultValue = "1,2,3,5,10,20",
+      description = "Oversample factors of the quantized + rescore systems.")
+  List<Float> quantOversample;
+
+  @Option(names = "--funnel-dims", defaultValue = "256",
+      description = "Middle stage of matryoshka-funnel (prefix 64 → this → full).")
+  int funnelDims;
+
+  @Option(names = "--systems", split = ",",
+      defaultValue = "exact,lucene-hnsw-float32,lucene-hnsw-int8-rescore,"
+          + "lucene-hnsw-1bit-rescore,matryoshka-prefix,matryoshka-funnel",
+      description = "Systems to run.")
+  List<String> systems;
+
+  @Option(names = "--memory-limit", paramLabel = "BYTES", defaultValue = "0",
+      description = "Cap the search phase (child JVM in a memory cgroup, page cache included);"
+          + " suffixes k, m, g. 0 = no cap.")
+  String memoryLimit;
+
+  @Option(names = "--search-heap", defaultValue = "160m",
+      description = "Heap of the capped search JVM.")
+  String searchHeap;
+
+  @Option(names = "--heap", defaultValue = "4g",
+      description = "Heap of the benchmark JVM (fixed, pre-touched).")
+  String heap;
+
+  @Option(names = "--regime", description = "Regime label in reports (default: from the data).")
+  String regime;
+
+  @Option(names = "--work-dir", description = "Where indexes are built (default: target/bench-work).")
+  Path workDir;
+
+  @Option(names = "--cache-dir",
+      description = "Vector cache (default: ~/.cache/matryoshka/bench).")
+  Path cacheDir;
+
+  @Option(names = "--model", defaultValue = Models.DEFAULT_MODEL,
+      description = "Encoder for BEIR datasets.")
+  String model;
+
+  @Option(names = "--rotate", description = "Apply a rotation adapter fitted on the corpus (BEIR).")
+  boolean rotate;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of synthetic data.")
+  long seed;
+
+  @Option(names = "--clusters", defaultValue = "256", description = "Clusters of synthetic data.")
+  int clusters;
+
+  @Option(names = "--max-conn", defaultValue = "16", description = "HNSW fan-out, every system.")
+  int maxConn;
+
+  @Option(names = "--beam-width", defaultValue = "100",
+      description = "HNSW construction beam, every system.")
+  int beamWidth;
+
+  @Option(names = "--json", paramLabel = "OUT", description = "Write the rows as JSON.")
+  Path json;
+
+  @Option(names = "--plot", paramLabel = "OUT.svg|png", description = "Write recall vs QPS.")
+  Path plot;
+
+  @Option(names = "--no-relaunch",
+      description = "Run in this JVM even without -XX:+AlwaysPreTouch (timings less stable).")
+  boolean noRelaunch;
+
+  @Override
+  public Integer call() throws Exception {
+    BenchOptions o = options();
+    if (plot != null) {
+      String n = plot.getFileName().toString().toLowerCase(Locale.ROOT);
+      if (!n.endsWith(".svg") && !n.endsWith(".png")) {
+        throw new ParameterException(spec.commandLine(), "--plot must end in .svg or .png");
+      }
+    }
+    if (!JvmLauncher.preTouching() && !noRelaunch) {
+      // the parse result holds the whole command line, "bench" included
+      List<String> args = spec.commandLine().getParseResult().originalArgs();
+      List<String> cmd = JvmLauncher.childCommand(heap, Main.class.getName(), args);
+      spec.commandLine().getErr().println("bench: re-launching with " + JvmLauncher.PRE_TOUCH
+          + " -Xms" + heap + " -Xmx" + heap);
+      return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("bench: JVM " + Runtime.version() + " flags "
+        + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    err.println("bench: SIMD (Panama vector API) " + Bench.vectorization());
+    err.flush();
+    BenchReport report = Bench.run(o, err);
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(report.table());
+    out.println(report.summary());
+    out.flush();
+    if (json != null) {
+      report.writeJson(json);
+    }
+    if (plot != null) {
+      report.writePlot(plot);
+    }
+    return 0;
+  }
+
+  private BenchOptions options() {
+    try {
+      String home = System.getProperty("matryoshka.home", ".");
+      Path work = workDir != null ? workDir : Path.of(home, "target", "bench-work");
+      Path cache = cacheDir != null ? cacheDir
+          : Path.of(System.getProperty("user.home"), ".cache", "matryoshka", "bench");
+      String reg = regime != null ? regime
+          : dataset.equals("synthetic") ? "synthetic-" + dims + "d" : dataset;
+      return new BenchOptions(reg, dataset, docs, dims, queries, k, threads, passes, segments,
+          prefixDims, oversample, kPrime, quantOversample, funnelDims, systems,
+          parseBytes(memoryLimit), searchHeap, work.toString(), cache.toString(), model, rotate,
+          seed, clusters, maxConn, beamWidth);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  static long parseBytes(String s) {
+    String t = s.trim().toLowerCase(Locale.ROOT);
+    long mult = 1;
+    char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
+    int shift = switch (last) {
+      case 'k' -> 10;
+      case 'm' -> 20;
+      case 'g' -> 30;
+      default -> 0;
+    };
+    if (shift > 0) {
+      t = t.substring(0, t.length() - 1);
+      mult = 1L << shift;
+    }
+    try {
+      return Long.parseLong(t) * mult;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--memory-limit must be bytes (e.g. 536870912 or 512m);"
+          + " got=" + s);
+    }
+  }
+
+  static String systemsList() {
+    return String.join(",", Arrays.stream(BenchSystem.values()).map(BenchSystem::label).toList());
+  }
+}

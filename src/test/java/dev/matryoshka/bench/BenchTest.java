@@ -1,0 +1,68 @@
+package dev.matryoshka.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the bench code path on tiny data. Checks shapes and recall only: benchmarks never assert
+ * timings.
+ */
+class BenchTest {
+  @TempDir Path tmp;
+
+  @Test
+  void tinyRunHasTheJsonShapeAndSaneRecall() throws Exception {
+    System.setProperty("matryoshka.bench.warmupMillis", "0");
+    BenchOptions o = new BenchOptions("test", "synthetic", 2000, 64, 40, 10, 2, 1, 2,
+        List.of(16), List.of(1f, 20f), List.of(10, 40), List.of(2f), 32,
+        List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "matryoshka-prefix",
+            "matryoshka-funnel"),
+        0, "64m", tmp.resolve("work").toString(), tmp.resolve("cache").toString(),
+        "bge-small-en-v1.5", false, 7L, 16, 16, 100);
+    StringWriter log = new StringWriter();
+    BenchReport report = Bench.run(o, new PrintWriter(log, true));
+    JsonNode json = report.toJson();
+    JsonNode rows = json.get("rows");
+    assertTrue(rows.size() >= 7, "rows: " + rows);
+    for (JsonNode r : rows) {
+      for (String key : List.of("regime", "system", "setting", "recall_at_10", "qps", "p50_ms",
+          "p99_ms", "build_seconds", "index_bytes", "hot_bytes_per_vector")) {
+        assertTrue(r.has(key), key + " missing in " + r);
+      }
+      BenchSystem.of(r.get("system").asText());
+    }
+    assertEquals(1.0, find(rows, "exact", "brute force").get("recall_at_10").asDouble());
+    double os20 = find(rows, "matryoshka-prefix", "p=16 os=20").get("recall_at_10").asDouble();
+    assertTrue(os20 >= 0.95, "matryoshka recall at oversample 20: " + os20);
+    assertTrue(find(rows, "matryoshka-funnel", "16→32→full os=20 keep=20") != null);
+    // the prefix graph keeps 16 of 64 floats hot per vector, float32 HNSW all 64
+    long hotPrefix = find(rows, "matryoshka-prefix", "p=16 os=1").get("hot_bytes_per_vector").asLong();
+    long hotFloat = find(rows, "lucene-hnsw-float32", "k'=10").get("hot_bytes_per_vector").asLong();
+    assertTrue(hotPrefix < hotFloat, hotPrefix + " vs " + hotFloat);
+
+    // the cache is written once and reused
+    assertEquals(1, Files.list(tmp.resolve("cache")).count());
+    report.writePlot(tmp.resolve("plot.svg"));
+    assertTrue(Files.size(tmp.resolve("plot.svg")) > 0);
+    assertTrue(Files.exists(tmp.resolve("plot-cpu.svg")));
+    report.writeJson(tmp.resolve("out.json"));
+  }
+
+  private static JsonNode find(JsonNode rows, String system, String setting) {
+    for (JsonNode r : rows) {
+      if (r.get("system").asText().equals(system) && r.get("setting").asText().equals(setting)) {
+        return r;
+      }
+    }
+    throw new AssertionError("no row " + system + " / " + setting + " in " + rows);
+  }
+}
