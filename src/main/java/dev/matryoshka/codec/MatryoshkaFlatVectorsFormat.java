@@ -1,0 +1,78 @@
+package dev.matryoshka.codec;
+
+import java.io.IOException;
+import java.util.List;
+import org.apache.lucene.codecs.hnsw.FlatVectorScorerUtil;
+import org.apache.lucene.codecs.hnsw.FlatVectorsFormat;
+import org.apache.lucene.codecs.hnsw.FlatVectorsReader;
+import org.apache.lucene.codecs.hnsw.FlatVectorsScorer;
+import org.apache.lucene.codecs.hnsw.FlatVectorsWriter;
+import org.apache.lucene.codecs.lucene99.Lucene99FlatVectorsFormat;
+import org.apache.lucene.index.SegmentReadState;
+import org.apache.lucene.index.SegmentWriteState;
+import org.apache.lucene.index.VectorSimilarityFunction;
+
+/**
+ * Flat storage of a Matryoshka field: the full float32 vectors through Lucene's own {@link
+ * Lucene99FlatVectorsFormat} and, beside them, each vector's renormalised prefix. The prefix is
+ * what the HNSW graph is built and searched on; the full vectors are what {@code
+ * getFloatVectorValues} returns, so exact search and rescoring see full precision. This mirrors
+ * how Lucene's scalar-quantized formats keep raw vectors next to a cheaper searchable form.
+ *
+ * <p>Used only inside {@link MatryoshkaHnswVectorsFormat}; see that class for the on-disk layout
+ * of the prefix files ({@value #META_EXTENSION}, {@value #DATA_EXTENSION}).
+ */
+public final class MatryoshkaFlatVectorsFormat extends FlatVectorsFormat {
+
+  static final String NAME = "MatryoshkaFlatVectorsFormat";
+  static final String META_CODEC_NAME = "MatryoshkaPrefixMeta";
+  static final String DATA_CODEC_NAME = "MatryoshkaPrefixData";
+  static final String META_EXTENSION = "mpm";
+  static final String DATA_EXTENSION = "mpv";
+  static final int VERSION_START = 0;
+  static final int VERSION_CURRENT = VERSION_START;
+  static final int DIRECT_MONOTONIC_BLOCK_SHIFT = 16;
+
+  /** Wire numbers of similarity functions: a fixed list, never enum ordinals. */
+  static final List<VectorSimilarityFunction> SIMILARITIES =
+      List.of(
+          VectorSimilarityFunction.EUCLIDEAN,
+          VectorSimilarityFunction.DOT_PRODUCT,
+          VectorSimilarityFunction.COSINE,
+          VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT);
+
+  /** SIMD-capable scorer Lucene uses for its own float vectors (Panama when available). */
+  static final FlatVectorsScorer SCORER = FlatVectorScorerUtil.getLucene99FlatVectorsScorer();
+
+  private final int defaultPrefixDims;
+  private final Lucene99FlatVectorsFormat rawFormat = new Lucene99FlatVectorsFormat(SCORER);
+
+  /**
+   * @param defaultPrefixDims prefix length for fields without the {@link
+   *     MatryoshkaPrefix#PREFIX_DIMS_ATTRIBUTE} attribute; 0 means the full vector
+   */
+  public MatryoshkaFlatVectorsFormat(int defaultPrefixDims) {
+    super(NAME);
+    if (defaultPrefixDims < 0) {
+      throw new IllegalArgumentException(
+          "defaultPrefixDims must be >= 0 (0 = full vector); got=" + defaultPrefixDims);
+    }
+    this.defaultPrefixDims = defaultPrefixDims;
+  }
+
+  @Override
+  public FlatVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
+    return new MatryoshkaFlatVectorsWriter(
+        state, defaultPrefixDims, rawFormat.fieldsWriter(state), SCORER);
+  }
+
+  @Override
+  public FlatVectorsReader fieldsReader(SegmentReadState state) throws IOException {
+    return new MatryoshkaFlatVectorsReader(state, rawFormat.fieldsReader(state), SCORER);
+  }
+
+  @Override
+  public String toString() {
+    return NAME + "(defaultPrefixDims=" + defaultPrefixDims + ", raw=" + rawFormat + ")";
+  }
+}

@@ -1,0 +1,238 @@
+package dev.matryoshka.codec;
+
+import static dev.matryoshka.codec.MatryoshkaFlatVectorsFormat.*;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.codecs.hnsw.FlatVectorsReader;
+import org.apache.lucene.codecs.hnsw.FlatVectorsScorer;
+import org.apache.lucene.codecs.lucene95.OffHeapFloatVectorValues;
+import org.apache.lucene.codecs.lucene95.OrdToDocDISIReaderConfiguration;
+import org.apache.lucene.index.ByteVectorValues;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexFileNames;
+import org.apache.lucene.index.SegmentReadState;
+import org.apache.lucene.index.VectorEncoding;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.internal.hppc.IntObjectHashMap;
+import org.apache.lucene.store.ChecksumIndexInput;
+import org.apache.lucene.store.IndexInput;
+import org.apache.lucene.util.IOUtils;
+import org.apache.lucene.util.RamUsageEstimator;
+import org.apache.lucene.util.hnsw.RandomVectorScorer;
+
+/**
+ * Reads what {@link MatryoshkaFlatVectorsWriter} wrote. {@link #getFloatVectorValues} returns the
+ * full vectors; {@link #getRandomVectorScorer(String, float[])} — the call the HNSW reader makes
+ * to walk its graph — truncates the full query the same way the documents were truncated and
+ * scores it against the prefixes.
+ */
+final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
+
+  private final FlatVectorsReader raw;
+  private final IntObjectHashMap<PrefixEntry> fields = new IntObjectHashMap<>();
+  private final Map<String, Integer> numbers = new HashMap<>();
+  private final IndexInput data;
+
+  MatryoshkaFlatVectorsReader(SegmentReadState state, FlatVectorsReader raw, FlatVectorsScorer scorer)
+      throws IOException {
+    super(scorer);
+    this.raw = raw;
+    IndexInput in = null;
+    try {
+      int metaVersion = readMeta(state);
+      String dataName =
+          IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, DATA_EXTENSION);
+      in = state.directory.openInput(dataName, state.context);
+      int dataVersion =
+          CodecUtil.checkIndexHeader(
+              in, DATA_CODEC_NAME, VERSION_START, VERSION_CURRENT, state.segmentInfo.getId(),
+              state.segmentSuffix);
+      if (dataVersion != metaVersion) {
+        throw new CorruptIndexException(
+            "format versions mismatch: meta=" + metaVersion + ", data=" + dataVersion, in);
+      }
+      CodecUtil.retrieveChecksum(in);
+    } catch (Throwable t) {
+      IOUtils.closeWhileHandlingException(in, raw);
+      throw t;
+    }
+    this.data = in;
+  }
+
+  private int readMeta(SegmentReadState state) throws IOException {
+    String metaName =
+        IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, META_EXTENSION);
+    int version = -1;
+    try (ChecksumIndexInput meta = state.directory.openChecksumInput(metaName)) {
+      Throwable prior = null;
+      try {
+        version =
+            CodecUtil.checkIndexHeader(
+                meta, META_CODEC_NAME, VERSION_START, VERSION_CURRENT, state.segmentInfo.getId(),
+                state.segmentSuffix);
+        for (int number = meta.readInt(); number != -1; number = meta.readInt()) {
+          FieldInfo info = state.fieldInfos.fieldInfo(number);
+          if (info == null) {
+            throw new CorruptIndexException("invalid field number: " + number, meta);
+          }
+          PrefixEntry e = PrefixEntry.read(meta, info);
+          fields.put(number, e);
+          numbers.put(info.name, number);
+        }
+      } catch (Throwable t) {
+        prior = t;
+      } finally {
+        CodecUtil.checkFooter(meta, prior);
+      }
+    }
+    return version;
+  }
+
+  /** Prefix length stored for {@code field} in this segment, or -1 when it has no prefix. */
+  int prefixDims(String field) {
+    PrefixEntry e = entry(field);
+    return e == null ? -1 : e.prefixDims;
+  }
+
+  private PrefixEntry entry(String field) {
+    Integer number = numbers.get(field);
+    return number == null ? null : fields.get(number);
+  }
+
+  @Override
+  public FloatVectorValues getFloatVectorValues(String field) throws IOException {
+    return raw.getFloatVectorValues(field);
+  }
+
+  @Override
+  public ByteVectorValues getByteVectorValues(String field) throws IOException {
+    return raw.getByteVectorValues(field);
+  }
+
+  /** The prefix vectors of a field, in the same ordinal space as the full vectors. */
+  FloatVectorValues getPrefixVectorValues(String field) throws IOException {
+    PrefixEntry e = entry(field);
+    if (e == null) {
+      return null;
+    }
+    return OffHeapFloatVectorValues.load(
+        e.graphSimilarity(), vectorScorer, e.ordToDoc, VectorEncoding.FLOAT32, e.prefixDims,
+        e.offset, e.length, data);
+  }
+
+  @Override
+  public RandomVectorScorer getRandomVectorScorer(String field, float[] target) throws IOException {
+    PrefixEntry e = entry(field);
+    if (e == null) {
+      return raw.getRandomVectorScorer(field, target);
+    }
+    if (target.length != e.dims) {
+      throw new IllegalArgumentException(
+          "vector query dimension: " + target.length + " differs from field dimension: " + e.dims
+              + " (field \"" + field + "\")");
+    }
+    float[] prefixQuery = MatryoshkaPrefix.prefix(target, e.prefixDims, e.similarity);
+    return vectorScorer.getRandomVectorScorer(
+        e.graphSimilarity(), getPrefixVectorValues(field), prefixQuery);
+  }
+
+  @Override
+  public RandomVectorScorer getRandomVectorScorer(String field, byte[] target) throws IOException {
+    return raw.getRandomVectorScorer(field, target);
+  }
+
+  @Override
+  public void checkIntegrity() throws IOException {
+    raw.checkIntegrity();
+    CodecUtil.checksumEntireFile(data);
+  }
+
+  @Override
+  public FlatVectorsReader getMergeInstance() throws IOException {
+    raw.getMergeInstance(); // switches the raw data to sequential read advice
+    return this;
+  }
+
+  @Override
+  public void finishMerge() throws IOException {
+    raw.finishMerge();
+  }
+
+  @Override
+  public Map<String, Long> getOffHeapByteSize(FieldInfo info) {
+    Map<String, Long> sizes = new HashMap<>(raw.getOffHeapByteSize(info));
+    PrefixEntry e = fields.get(info.number);
+    if (e != null) {
+      sizes.put(DATA_EXTENSION, e.length);
+    }
+    return sizes;
+  }
+
+  @Override
+  public long ramBytesUsed() {
+    return RamUsageEstimator.shallowSizeOfInstance(getClass())
+        + raw.ramBytesUsed()
+        + fields.ramBytesUsed();
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOUtils.close(data, raw);
+  }
+
+  /** Per-field metadata of the prefix data. */
+  private record PrefixEntry(
+      int dims,
+      int prefixDims,
+      VectorSimilarityFunction similarity,
+      long offset,
+      long length,
+      int size,
+      OrdToDocDISIReaderConfiguration ordToDoc) {
+
+    VectorSimilarityFunction graphSimilarity() {
+      return MatryoshkaPrefix.graphSimilarity(similarity);
+    }
+
+    static PrefixEntry read(IndexInput meta, FieldInfo info) throws IOException {
+      int dims = meta.readVInt();
+      int prefixDims = meta.readVInt();
+      int simOrd = meta.readInt();
+      long offset = meta.readVLong();
+      long length = meta.readVLong();
+      int size = meta.readInt();
+      if (dims != info.getVectorDimension()) {
+        throw new CorruptIndexException(
+            "field \"" + info.name + "\": dims " + dims + " != field info dims "
+                + info.getVectorDimension(), meta);
+      }
+      if (prefixDims <= 0 || prefixDims >= dims) {
+        throw new CorruptIndexException(
+            "field \"" + info.name + "\": prefix dims " + prefixDims + " not in [1, " + dims + ")",
+            meta);
+      }
+      if (simOrd < 0 || simOrd >= SIMILARITIES.size()) {
+        throw new CorruptIndexException("invalid similarity ordinal: " + simOrd, meta);
+      }
+      VectorSimilarityFunction sim = SIMILARITIES.get(simOrd);
+      if (sim != info.getVectorSimilarityFunction()) {
+        throw new CorruptIndexException(
+            "field \"" + info.name + "\": similarity " + sim + " != " + info.getVectorSimilarityFunction(),
+            meta);
+      }
+      if ((long) size * prefixDims * Float.BYTES != length) {
+        throw new CorruptIndexException(
+            "field \"" + info.name + "\": prefix data length " + length + " != " + size + " x "
+                + prefixDims + " x 4", meta);
+      }
+      OrdToDocDISIReaderConfiguration ordToDoc =
+          OrdToDocDISIReaderConfiguration.fromStoredMeta(meta, size);
+      return new PrefixEntry(dims, prefixDims, sim, offset, length, size, ordToDoc);
+    }
+  }
+}

@@ -1,0 +1,324 @@
+package dev.matryoshka.codec;
+
+import static dev.matryoshka.codec.MatryoshkaFlatVectorsFormat.*;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.codecs.hnsw.FlatFieldVectorsWriter;
+import org.apache.lucene.codecs.hnsw.FlatVectorsScorer;
+import org.apache.lucene.codecs.hnsw.FlatVectorsWriter;
+import org.apache.lucene.codecs.lucene95.OffHeapFloatVectorValues;
+import org.apache.lucene.codecs.lucene95.OrdToDocDISIReaderConfiguration;
+import org.apache.lucene.index.DocsWithFieldSet;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexFileNames;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.MergeState;
+import org.apache.lucene.index.SegmentWriteState;
+import org.apache.lucene.index.Sorter;
+import org.apache.lucene.index.VectorEncoding;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexInput;
+import org.apache.lucene.store.IndexOutput;
+import org.apache.lucene.util.IOUtils;
+import org.apache.lucene.util.RamUsageEstimator;
+import org.apache.lucene.util.hnsw.CloseableRandomVectorScorerSupplier;
+import org.apache.lucene.util.hnsw.RandomVectorScorerSupplier;
+import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
+
+/**
+ * Writes full vectors through the raw delegate and, for fields with a prefix shorter than the
+ * vector, the renormalised prefixes in ordinal order. The graph writer that wraps this class
+ * builds its graph over {@link FieldWriter#getVectors()}, which are the prefixes.
+ */
+final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
+
+  private final SegmentWriteState state;
+  private final int defaultPrefixDims;
+  private final FlatVectorsWriter raw;
+  private final List<FieldWriter> fields = new ArrayList<>();
+  private final IndexOutput meta;
+  private final IndexOutput data;
+  private boolean finished;
+
+  MatryoshkaFlatVectorsWriter(
+      SegmentWriteState state, int defaultPrefixDims, FlatVectorsWriter raw, FlatVectorsScorer scorer)
+      throws IOException {
+    super(scorer);
+    this.state = state;
+    this.defaultPrefixDims = defaultPrefixDims;
+    this.raw = raw;
+    IndexOutput m = null;
+    IndexOutput d = null;
+    try {
+      m = state.directory.createOutput(fileName(state, META_EXTENSION), state.context);
+      d = state.directory.createOutput(fileName(state, DATA_EXTENSION), state.context);
+      CodecUtil.writeIndexHeader(
+          m, META_CODEC_NAME, VERSION_CURRENT, state.segmentInfo.getId(), state.segmentSuffix);
+      CodecUtil.writeIndexHeader(
+          d, DATA_CODEC_NAME, VERSION_CURRENT, state.segmentInfo.getId(), state.segmentSuffix);
+    } catch (Throwable t) {
+      IOUtils.closeWhileHandlingException(m, d, raw);
+      throw t;
+    }
+    this.meta = m;
+    this.data = d;
+  }
+
+  static String fileName(SegmentWriteState state, String ext) {
+    return IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, ext);
+  }
+
+  /** Prefix length for this field, or -1 when the field is stored without a separate prefix. */
+  private int prefixDimsOf(FieldInfo info) {
+    if (info.getVectorEncoding() != VectorEncoding.FLOAT32) {
+      return -1;
+    }
+    int p = MatryoshkaPrefix.effectivePrefixDims(info, defaultPrefixDims);
+    return p >= info.getVectorDimension() ? -1 : p;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public FlatFieldVectorsWriter<?> addField(FieldInfo info) throws IOException {
+    FlatFieldVectorsWriter<?> rawField = raw.addField(info);
+    int prefixDims = prefixDimsOf(info);
+    if (prefixDims < 0) {
+      return rawField; // graph over full vectors, exactly like Lucene's HNSW format
+    }
+    FieldWriter fw = new FieldWriter(info, prefixDims, (FlatFieldVectorsWriter<float[]>) rawField);
+    fields.add(fw);
+    return fw;
+  }
+
+  @Override
+  public void flush(int maxDoc, Sorter.DocMap sortMap) throws IOException {
+    raw.flush(maxDoc, sortMap);
+    for (FieldWriter field : fields) {
+      long offset = data.alignFilePointer(Float.BYTES);
+      DocsWithFieldSet docs;
+      if (sortMap == null) {
+        docs = field.getDocsWithFieldSet();
+        for (float[] p : field.prefixes) {
+          writeFloats(data, p);
+        }
+      } else {
+        // same old->new ordinal mapping the raw writer applies, so ordinals stay aligned
+        int[] newToOld = new int[field.getDocsWithFieldSet().cardinality()];
+        docs = new DocsWithFieldSet();
+        mapOldOrdToNewOrd(field.getDocsWithFieldSet(), sortMap, null, newToOld, docs);
+        for (int oldOrd : newToOld) {
+          writeFloats(data, field.prefixes.get(oldOrd));
+        }
+      }
+      writeMeta(field.info, field.prefixDims, maxDoc, offset, data.getFilePointer() - offset, docs);
+      field.finish();
+    }
+  }
+
+  @Override
+  public void mergeOneField(FieldInfo info, MergeState mergeState) throws IOException {
+    raw.mergeOneField(info, mergeState);
+    int prefixDims = prefixDimsOf(info);
+    if (prefixDims < 0) {
+      return;
+    }
+    long offset = data.alignFilePointer(Float.BYTES);
+    DocsWithFieldSet docs = writePrefixes(data, info, prefixDims, mergeState);
+    writeMeta(info, prefixDims, state.segmentInfo.maxDoc(), offset, data.getFilePointer() - offset, docs);
+  }
+
+  @Override
+  public CloseableRandomVectorScorerSupplier mergeOneFieldToIndex(
+      FieldInfo info, MergeState mergeState) throws IOException {
+    int prefixDims = prefixDimsOf(info);
+    if (prefixDims < 0) {
+      return raw.mergeOneFieldToIndex(info, mergeState);
+    }
+    raw.mergeOneField(info, mergeState);
+    long offset = data.alignFilePointer(Float.BYTES);
+    // The graph builder needs random access to the merged prefixes while this segment's data
+    // file is still open for writing, so they go to a temp file first (as Lucene's flat writer
+    // does for full vectors), are copied in, and the temp file serves the graph build.
+    IndexOutput temp = state.directory.createTempOutput(data.getName(), "temp", state.context);
+    IndexInput tempIn = null;
+    try {
+      DocsWithFieldSet docs = writePrefixes(temp, info, prefixDims, mergeState);
+      CodecUtil.writeFooter(temp);
+      temp.close();
+      tempIn = state.directory.openInput(temp.getName(), IOContext.DEFAULT);
+      data.copyBytes(tempIn, tempIn.length() - CodecUtil.footerLength());
+      CodecUtil.retrieveChecksum(tempIn);
+      writeMeta(info, prefixDims, state.segmentInfo.maxDoc(), offset, data.getFilePointer() - offset, docs);
+      VectorSimilarityFunction graphSim =
+          MatryoshkaPrefix.graphSimilarity(info.getVectorSimilarityFunction());
+      OffHeapFloatVectorValues values =
+          new OffHeapFloatVectorValues.DenseOffHeapVectorValues(
+              prefixDims, docs.cardinality(), tempIn, prefixDims * Float.BYTES, vectorsScorer, graphSim);
+      RandomVectorScorerSupplier supplier = vectorsScorer.getRandomVectorScorerSupplier(graphSim, values);
+      final IndexInput in = tempIn;
+      final String tempName = temp.getName();
+      tempIn = null;
+      return new TempFileScorerSupplier(supplier, docs.cardinality(), () -> {
+        IOUtils.close(in);
+        IOUtils.deleteFilesIgnoringExceptions(state.directory, tempName);
+      });
+    } catch (Throwable t) {
+      IOUtils.closeWhileHandlingException(temp, tempIn);
+      IOUtils.deleteFilesIgnoringExceptions(state.directory, temp.getName());
+      throw t;
+    }
+  }
+
+  private static DocsWithFieldSet writePrefixes(
+      IndexOutput out, FieldInfo info, int prefixDims, MergeState mergeState) throws IOException {
+    VectorSimilarityFunction sim = info.getVectorSimilarityFunction();
+    FloatVectorValues merged = MergedVectorValues.mergeFloatVectorValues(info, mergeState);
+    KnnVectorValues.DocIndexIterator it = merged.iterator();
+    DocsWithFieldSet docs = new DocsWithFieldSet();
+    for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+      writeFloats(out, MatryoshkaPrefix.prefix(merged.vectorValue(it.index()), prefixDims, sim));
+      docs.add(doc);
+    }
+    return docs;
+  }
+
+  private static void writeFloats(IndexOutput out, float[] v) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    buf.asFloatBuffer().put(v);
+    out.writeBytes(buf.array(), buf.array().length);
+  }
+
+  private void writeMeta(
+      FieldInfo info, int prefixDims, int maxDoc, long offset, long length, DocsWithFieldSet docs)
+      throws IOException {
+    meta.writeInt(info.number);
+    meta.writeVInt(info.getVectorDimension());
+    meta.writeVInt(prefixDims);
+    meta.writeInt(SIMILARITIES.indexOf(info.getVectorSimilarityFunction()));
+    meta.writeVLong(offset);
+    meta.writeVLong(length);
+    int count = docs.cardinality();
+    meta.writeInt(count);
+    OrdToDocDISIReaderConfiguration.writeStoredMeta(
+        DIRECT_MONOTONIC_BLOCK_SHIFT, meta, data, count, maxDoc, docs);
+  }
+
+  @Override
+  public void finish() throws IOException {
+    if (finished) {
+      throw new IllegalStateException("already finished");
+    }
+    finished = true;
+    raw.finish();
+    meta.writeInt(-1);
+    CodecUtil.writeFooter(meta);
+    CodecUtil.writeFooter(data);
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOUtils.close(meta, data, raw);
+  }
+
+  @Override
+  public long ramBytesUsed() {
+    long total = RamUsageEstimator.shallowSizeOfInstance(getClass()) + raw.ramBytesUsed();
+    for (FieldWriter f : fields) {
+      total += f.prefixBytes();
+    }
+    return total;
+  }
+
+  /** Wraps the raw field writer; keeps each vector's prefix for the graph and for flushing. */
+  static final class FieldWriter extends FlatFieldVectorsWriter<float[]> {
+    final FieldInfo info;
+    final int prefixDims;
+    final FlatFieldVectorsWriter<float[]> rawField;
+    final List<float[]> prefixes = new ArrayList<>();
+    private boolean finished;
+
+    FieldWriter(FieldInfo info, int prefixDims, FlatFieldVectorsWriter<float[]> rawField) {
+      this.info = info;
+      this.prefixDims = prefixDims;
+      this.rawField = rawField;
+    }
+
+    @Override
+    public void addValue(int docID, float[] vector) throws IOException {
+      rawField.addValue(docID, vector);
+      prefixes.add(MatryoshkaPrefix.prefix(vector, prefixDims, info.getVectorSimilarityFunction()));
+    }
+
+    /** The prefixes: the HNSW writer builds its graph over exactly these. */
+    @Override
+    public List<float[]> getVectors() {
+      return prefixes;
+    }
+
+    @Override
+    public DocsWithFieldSet getDocsWithFieldSet() {
+      return rawField.getDocsWithFieldSet();
+    }
+
+    @Override
+    public void finish() {
+      finished = true;
+    }
+
+    @Override
+    public boolean isFinished() {
+      return finished && rawField.isFinished();
+    }
+
+    @Override
+    public float[] copyValue(float[] vectorValue) {
+      throw new UnsupportedOperationException();
+    }
+
+    long prefixBytes() {
+      return (long) prefixes.size()
+          * (RamUsageEstimator.NUM_BYTES_ARRAY_HEADER + RamUsageEstimator.NUM_BYTES_OBJECT_REF
+              + (long) prefixDims * Float.BYTES);
+    }
+
+    @Override
+    public long ramBytesUsed() {
+      return RamUsageEstimator.shallowSizeOfInstance(FieldWriter.class)
+          + rawField.ramBytesUsed()
+          + prefixBytes();
+    }
+  }
+
+  /** Scorer supplier over a temp file that is closed and deleted when the graph is built. */
+  private record TempFileScorerSupplier(
+      RandomVectorScorerSupplier delegate, int count, java.io.Closeable onClose)
+      implements CloseableRandomVectorScorerSupplier {
+    @Override
+    public UpdateableRandomVectorScorer scorer() throws IOException {
+      return delegate.scorer();
+    }
+
+    @Override
+    public RandomVectorScorerSupplier copy() throws IOException {
+      return delegate.copy();
+    }
+
+    @Override
+    public int totalVectorCount() {
+      return count;
+    }
+
+    @Override
+    public void close() throws IOException {
+      onClose.close();
+    }
+  }
+}

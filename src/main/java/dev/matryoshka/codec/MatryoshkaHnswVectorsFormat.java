@@ -1,0 +1,180 @@
+package dev.matryoshka.codec;
+
+import java.io.IOException;
+import java.util.concurrent.ExecutorService;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.KnnVectorsReader;
+import org.apache.lucene.codecs.KnnVectorsWriter;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsReader;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsWriter;
+import org.apache.lucene.index.SegmentReadState;
+import org.apache.lucene.index.SegmentWriteState;
+import org.apache.lucene.search.TaskExecutor;
+
+/**
+ * Matryoshka vectors format: one Lucene vector field holds the full float32 vector; an HNSW graph
+ * is built over its first {@code prefixDims} dimensions (renormalised for COSINE and
+ * DOT_PRODUCT).
+ *
+ * <h2>Design</h2>
+ *
+ * One field, not a full field plus a hidden prefix field: the format is a composition of Lucene's
+ * own parts — {@link Lucene99HnswVectorsWriter}/{@link Lucene99HnswVectorsReader} for the graph,
+ * {@code Lucene99FlatVectorsFormat} for the full vectors — around a flat layer ({@link
+ * MatryoshkaFlatVectorsFormat}) that adds the prefixes. The graph layer asks the flat layer for
+ * the vectors to link ({@code getVectors()} at flush, {@code mergeOneFieldToIndex} at merge) and
+ * for a query scorer ({@code getRandomVectorScorer}); the flat layer answers both with prefixes.
+ * Everything else — {@code getFloatVectorValues}, exact search, rescoring, CheckIndex — sees the
+ * full vectors. So an approximate search on this field returns candidates ranked by prefix
+ * similarity, and {@code MatryoshkaKnnQuery} reranks them with full-dimension similarity.
+ *
+ * <p>The prefix length of a field comes from the field's {@link
+ * MatryoshkaPrefix#PREFIX_DIMS_ATTRIBUTE} attribute (set by {@code MatryoshkaVectorField}), else
+ * from this format's {@code defaultPrefixDims}. A prefix length of 0 or at least the vector
+ * dimension means "no prefix": the graph is over full vectors, and no prefix data is written. Each
+ * segment records the prefix length it used, so segments written with different settings stay
+ * searchable side by side.
+ *
+ * <h2>Files</h2>
+ *
+ * <p>Graph: {@code .vem}, {@code .vex} as written by {@link Lucene99HnswVectorsWriter}. Full
+ * vectors: {@code .vemf}, {@code .vec} as written by {@code Lucene99FlatVectorsWriter}.
+ *
+ * <h3>.mpm — prefix metadata</h3>
+ *
+ * <ul>
+ *   <li>IndexHeader (codec {@value MatryoshkaFlatVectorsFormat#META_CODEC_NAME}, version, segment
+ *       id, suffix)
+ *   <li>per field with a prefix:
+ *       <ul>
+ *         <li>int32 field number
+ *         <li>vint full dimension
+ *         <li>vint prefix dimension (1 ≤ p &lt; full)
+ *         <li>int32 similarity wire number (0 EUCLIDEAN, 1 DOT_PRODUCT, 2 COSINE, 3
+ *             MAXIMUM_INNER_PRODUCT)
+ *         <li>vlong offset of the field's prefix vectors in {@code .mpv}
+ *         <li>vlong length in bytes of those vectors
+ *         <li>int32 vector count
+ *         <li>ord-to-doc mapping metadata as written by {@code
+ *             OrdToDocDISIReaderConfiguration.writeStoredMeta} (empty, dense or sparse)
+ *       </ul>
+ *   <li>int32 -1 (end of fields)
+ *   <li>Footer (checksum)
+ * </ul>
+ *
+ * <h3>.mpv — prefix vectors</h3>
+ *
+ * <ul>
+ *   <li>IndexHeader (codec {@value MatryoshkaFlatVectorsFormat#DATA_CODEC_NAME})
+ *   <li>per field, aligned to 4 bytes: count × prefix dimension float32 (little endian), in the
+ *       same ordinal order as the full vectors in {@code .vec}; then the sparse ord-to-doc data
+ *       (IndexedDISI and DirectMonotonic blocks) when not every document has a vector
+ *   <li>Footer (checksum)
+ * </ul>
+ *
+ * <p>Graph similarity: COSINE fields are linked and searched with DOT_PRODUCT on the unit-length
+ * prefixes (same scores, one dot product instead of three); others use the field's own function.
+ *
+ * <pre>{@code
+ * IndexWriterConfig iwc = new IndexWriterConfig().setCodec(new MatryoshkaCodec());
+ * doc.add(new MatryoshkaVectorField("emb", vector, MatryoshkaVectorField.fieldType(768, 64, COSINE)));
+ * }</pre>
+ */
+public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
+
+  /** SPI name; a released format is never changed in place, a new version gets a new name. */
+  public static final String NAME = "MatryoshkaHnsw";
+
+  /** Largest vector dimension accepted (Lucene's own HNSW format stops at 1024). */
+  public static final int MAX_DIMENSIONS = 8192;
+
+  /** Default graph fan-out, as Lucene's HNSW format. */
+  public static final int DEFAULT_MAX_CONN = Lucene99HnswVectorsFormat.DEFAULT_MAX_CONN;
+
+  /** Default candidate list size while building, as Lucene's HNSW format. */
+  public static final int DEFAULT_BEAM_WIDTH = Lucene99HnswVectorsFormat.DEFAULT_BEAM_WIDTH;
+
+  private final int defaultPrefixDims;
+  private final int maxConn;
+  private final int beamWidth;
+  private final int numMergeWorkers;
+  private final TaskExecutor mergeExec;
+  private final MatryoshkaFlatVectorsFormat flatFormat;
+
+  /** For SPI (reading): prefix lengths come from the segment files, graph settings are unused. */
+  public MatryoshkaHnswVectorsFormat() {
+    this(0, DEFAULT_MAX_CONN, DEFAULT_BEAM_WIDTH);
+  }
+
+  /**
+   * @param defaultPrefixDims prefix length for fields that do not set one; 0 = full vector
+   * @param maxConn HNSW fan-out (M), 1..512
+   * @param beamWidth HNSW construction beam width (ef_construction), 1..3200
+   */
+  public MatryoshkaHnswVectorsFormat(int defaultPrefixDims, int maxConn, int beamWidth) {
+    this(defaultPrefixDims, maxConn, beamWidth, 1, null);
+  }
+
+  /** As {@link #MatryoshkaHnswVectorsFormat(int, int, int)} with concurrent merges. */
+  public MatryoshkaHnswVectorsFormat(
+      int defaultPrefixDims, int maxConn, int beamWidth, int numMergeWorkers,
+      ExecutorService mergeExec) {
+    super(NAME);
+    if (defaultPrefixDims < 0 || defaultPrefixDims > MAX_DIMENSIONS) {
+      throw new IllegalArgumentException(
+          "defaultPrefixDims must be in [0, " + MAX_DIMENSIONS + "] (0 = full vector); got="
+              + defaultPrefixDims);
+    }
+    if (maxConn <= 0 || maxConn > Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN) {
+      throw new IllegalArgumentException(
+          "maxConn must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN + "]; got="
+              + maxConn);
+    }
+    if (beamWidth <= 0 || beamWidth > Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH) {
+      throw new IllegalArgumentException(
+          "beamWidth must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH + "]; got="
+              + beamWidth);
+    }
+    if (numMergeWorkers < 1) {
+      throw new IllegalArgumentException("numMergeWorkers must be >= 1; got=" + numMergeWorkers);
+    }
+    if (numMergeWorkers == 1 && mergeExec != null) {
+      throw new IllegalArgumentException("a merge executor needs numMergeWorkers > 1");
+    }
+    this.defaultPrefixDims = defaultPrefixDims;
+    this.maxConn = maxConn;
+    this.beamWidth = beamWidth;
+    this.numMergeWorkers = numMergeWorkers;
+    this.mergeExec = mergeExec == null ? null : new TaskExecutor(mergeExec);
+    this.flatFormat = new MatryoshkaFlatVectorsFormat(defaultPrefixDims);
+  }
+
+  @Override
+  public KnnVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
+    return new Lucene99HnswVectorsWriter(
+        state, maxConn, beamWidth, flatFormat.fieldsWriter(state), numMergeWorkers, mergeExec);
+  }
+
+  @Override
+  public KnnVectorsReader fieldsReader(SegmentReadState state) throws IOException {
+    return new Lucene99HnswVectorsReader(state, flatFormat.fieldsReader(state));
+  }
+
+  @Override
+  public int getMaxDimensions(String fieldName) {
+    return MAX_DIMENSIONS;
+  }
+
+  /** Prefix length used for fields that set none (0 = full vector). */
+  public int defaultPrefixDims() {
+    return defaultPrefixDims;
+  }
+
+  @Override
+  public String toString() {
+    return NAME + "(defaultPrefixDims=" + defaultPrefixDims + ", maxConn=" + maxConn
+        + ", beamWidth=" + beamWidth + ", numMergeWorkers=" + numMergeWorkers
+        + ", flatFormat=" + flatFormat + ")";
+  }
+}

@@ -1,0 +1,94 @@
+package dev.matryoshka.codec;
+
+import java.util.Arrays;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.VectorSimilarityFunction;
+
+/**
+ * The one place that defines how a full vector becomes its prefix. Indexing, search, evaluation
+ * and adapter training all call {@link #prefix}, so a prefix means the same thing everywhere.
+ *
+ * <pre>{@code
+ * float[] p = MatryoshkaPrefix.prefix(full, 64, VectorSimilarityFunction.COSINE); // unit length
+ * }</pre>
+ */
+public final class MatryoshkaPrefix {
+
+  /** FieldInfo attribute holding the prefix dimension count a field asks for. */
+  public static final String PREFIX_DIMS_ATTRIBUTE = "matryoshka.prefix_dims";
+
+  /** Default prefix dimension count of a Matryoshka field. */
+  public static final int DEFAULT_PREFIX_DIMS = 64;
+
+  private MatryoshkaPrefix() {}
+
+  /**
+   * True when the prefix is rescaled to unit length: for COSINE and DOT_PRODUCT the graph
+   * compares directions, and a truncated unit vector is no longer unit length.
+   */
+  public static boolean renormalizes(VectorSimilarityFunction similarity) {
+    return similarity == VectorSimilarityFunction.COSINE
+        || similarity == VectorSimilarityFunction.DOT_PRODUCT;
+  }
+
+  /**
+   * Returns a new array with the first {@code dims} values of {@code full}, renormalised for
+   * COSINE and DOT_PRODUCT. A prefix whose norm is zero is returned as the first basis vector: a
+   * zero vector has no direction, would score NaN under COSINE, and the full-vector rerank
+   * decides the final order anyway.
+   */
+  public static float[] prefix(float[] full, int dims, VectorSimilarityFunction similarity) {
+    if (dims <= 0 || dims > full.length) {
+      throw new IllegalArgumentException(
+          "prefix dims must be in [1, " + full.length + "]; got=" + dims);
+    }
+    float[] p = Arrays.copyOf(full, dims);
+    if (renormalizes(similarity)) {
+      double sum = 0;
+      for (float x : p) {
+        sum += (double) x * x;
+      }
+      if (sum == 0 || Double.isNaN(sum)) {
+        Arrays.fill(p, 0f);
+        p[0] = 1f;
+      } else {
+        float inv = (float) (1.0 / Math.sqrt(sum));
+        for (int i = 0; i < dims; i++) {
+          p[i] *= inv;
+        }
+      }
+    }
+    return p;
+  }
+
+  /**
+   * The similarity the prefix graph is searched with. Renormalised prefixes are unit length, so
+   * COSINE is computed as the cheaper DOT_PRODUCT; both give the same score on unit vectors.
+   */
+  public static VectorSimilarityFunction graphSimilarity(VectorSimilarityFunction similarity) {
+    return similarity == VectorSimilarityFunction.COSINE
+        ? VectorSimilarityFunction.DOT_PRODUCT
+        : similarity;
+  }
+
+  /**
+   * The prefix dimension count used for a field: the field's attribute when present, else the
+   * format default; {@code 0} or anything at least the full dimension means "no prefix" (the
+   * graph is built over full vectors, as in Lucene's own HNSW format).
+   */
+  public static int effectivePrefixDims(FieldInfo info, int formatDefault) {
+    int full = info.getVectorDimension();
+    String attr = info.getAttribute(PREFIX_DIMS_ATTRIBUTE);
+    int wanted = formatDefault;
+    if (attr != null) {
+      try {
+        wanted = Integer.parseInt(attr);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "field \"" + info.name + "\": attribute " + PREFIX_DIMS_ATTRIBUTE
+                + " must be an integer; got=" + attr, e);
+      }
+    }
+    return wanted <= 0 || wanted >= full ? full : wanted;
+  }
+}
