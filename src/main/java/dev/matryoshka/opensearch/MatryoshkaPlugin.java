@@ -1,14 +1,49 @@
 package dev.matryoshka.opensearch;
 
+import java.util.Map;
+import java.util.Optional;
+import org.opensearch.index.IndexSettings;
+import org.opensearch.index.codec.AdditionalCodecs;
+import org.opensearch.index.mapper.Mapper;
+import org.opensearch.plugins.EnginePlugin;
+import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 
 /**
- * The OpenSearch plugin entry point for Matryoshka vectors.
+ * The OpenSearch plugin entry point for Matryoshka vectors: one line per registration, the work
+ * lives in the library and the classes named here.
  *
  * <p>Installed with {@code bin/opensearch-plugin install file:///.../matryoshka-opensearch-plugin-VERSION.zip}.
+ *
+ * <h2>How the codec is wired in</h2>
+ *
+ * OpenSearch 3.6 offers a plugin three ways to influence the codec of an index: {@code
+ * EnginePlugin#getCustomCodecService[Factory]}, which <em>replaces</em> the codec service of an
+ * index and may be claimed by only one plugin per index (the k-NN plugin claims it for every index
+ * with {@code index.knn: true}, neural-search for sparse indices; a second claimant makes index
+ * creation fail); {@code EnginePlugin#getAdditionalCodecs}, which <em>adds</em> named codecs to
+ * whatever codec service the index has; and plain Lucene SPI codecs, selectable by name but built
+ * without the index's mapping. We use {@code getAdditionalCodecs}: it composes with other plugins
+ * instead of competing with them, and the codec it adds ({@link IndexCodec}) sees the mapping, so
+ * each {@code matryoshka_vector} field gets its own prefix length and graph settings. An index opts
+ * in with {@code "index.codec": "matryoshka"} — the name is made valid for that setting by the
+ * {@link CodecAlias} SPI codec — and a {@code matryoshka_vector} mapping on any other codec is
+ * refused with a message saying so.
  */
-public final class MatryoshkaPlugin extends Plugin {
+public final class MatryoshkaPlugin extends Plugin implements MapperPlugin, EnginePlugin {
+  /** The {@code index.codec} value that turns on Matryoshka vectors for an index. */
+  public static final String CODEC = "matryoshka";
 
   /** Called by the node's plugin service. */
   public MatryoshkaPlugin() {}
+
+  @Override
+  public Map<String, Mapper.TypeParser> getMappers() {
+    return Map.of(MatryoshkaVectorFieldMapper.CONTENT_TYPE, MatryoshkaVectorFieldMapper.PARSER);
+  }
+
+  @Override
+  public Optional<AdditionalCodecs> getAdditionalCodecs(IndexSettings indexSettings) {
+    return Optional.of((mapperService, settings, nodeDefault) -> Map.of(CODEC, new IndexCodec(nodeDefault.get(), mapperService)));
+  }
 }

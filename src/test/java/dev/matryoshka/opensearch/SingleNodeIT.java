@@ -1,19 +1,28 @@
 package dev.matryoshka.opensearch;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /** One real node with our zip installed; the tests share it to keep node starts few. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SingleNodeIT {
   private static TestCluster cluster;
+  private static Rest rest;
 
   @BeforeAll
   static void startNode() throws Exception {
     cluster = TestCluster.start("single", 1);
+    rest = cluster.rest();
   }
 
   @AfterAll
@@ -24,12 +33,73 @@ class SingleNodeIT {
   }
 
   @Test
+  @Order(1)
   void pluginIsListed() {
-    JsonNode plugins = cluster.rest().ok("GET", "/_cat/plugins?format=json", null);
+    JsonNode plugins = rest.ok("GET", "/_cat/plugins?format=json", null);
     boolean found = false;
     for (JsonNode p : plugins) {
       found |= "matryoshka".equals(p.path("component").asText());
     }
     assertTrue(found, "matryoshka not in _cat/plugins: " + plugins);
+  }
+
+  @Test
+  @Order(2)
+  void vectorsIndexAndSurviveRestart() throws Exception {
+    rest.ok("PUT", "/vectors", Json.index(1, 0, "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4}"));
+    Random r = new Random(42);
+    StringBuilder bulk = new StringBuilder();
+    for (int i = 0; i < 50; i++) {
+      bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n{\"emb\":[");
+      for (int d = 0; d < 8; d++) {
+        bulk.append(d == 0 ? "" : ",").append(r.nextFloat() - 0.5f);
+      }
+      bulk.append("]}\n");
+    }
+    JsonNode res = Json.bulk(rest, "/vectors/_bulk?refresh=true", bulk.toString());
+    assertFalse(res.path("errors").asBoolean(), res.toString());
+    rest.ok("POST", "/vectors/_flush", null);
+    assertEquals(50, rest.ok("GET", "/vectors/_count", null).path("count").asInt());
+    cluster.restart();
+    assertEquals(50, rest.ok("GET", "/vectors/_count", null).path("count").asInt());
+  }
+
+  @Test
+  @Order(3)
+  void malformedMappingsAreBadRequests() {
+    expect400("/bad1", Json.index(1, 0, "\"e\":{\"type\":\"matryoshka_vector\",\"dims\":0}"), "[dims]");
+    expect400("/bad2", Json.index(1, 0, "\"e\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":8}"), "[prefix_dims]");
+    expect400("/bad3", Json.index(1, 0, "\"e\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"similarity\":\"hamming\"}"), "similarity");
+    expect400("/bad4", Json.index(1, 0, "\"e\":{\"type\":\"matryoshka_vector\",\"prefix_dims\":4}"), "[dims]");
+    expect400(
+        "/bad5",
+        "{\"mappings\":{\"properties\":{\"e\":{\"type\":\"matryoshka_vector\",\"dims\":8}}}}",
+        "index.codec");
+  }
+
+  @Test
+  @Order(4)
+  void wrongDimsDocumentIsBadRequest() {
+    Rest.Response r = rest.call("PUT", "/vectors/_doc/bad", "{\"emb\":[1,2,3]}");
+    assertEquals(400, r.status(), r.body());
+    assertTrue(r.body().contains("8 dims"), r.body());
+  }
+
+  @Test
+  @Order(100)
+  void nodeLogHasNoStackTraceOfOurs() throws Exception {
+    // OpenSearch itself logs every mapping refused at index creation with its stack trace, for
+    // core field types too; any other entry with a frame of ours is a bug
+    for (String entry : cluster.log(0).split("\n(?=\\[\\d{4}-)")) {
+      if (!entry.contains("failed on parsing mappings on index creation")) {
+        assertFalse(entry.contains("at dev.matryoshka."), "stack trace in node log:\n" + entry);
+      }
+    }
+  }
+
+  static void expect400(String index, String body, String mention) {
+    Rest.Response r = rest.call("PUT", index, body);
+    assertEquals(400, r.status(), r.body());
+    assertTrue(r.body().contains(mention), "expected the message to mention " + mention + ": " + r.body());
   }
 }
