@@ -63,7 +63,7 @@ public final class MatryoshkaFlatVectorsFormat extends FlatVectorsFormat {
   @Override
   public FlatVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
     return new MatryoshkaFlatVectorsWriter(
-        state, defaultPrefixDims, rawFormat.fieldsWriter(state), SCORER);
+        state, defaultPrefixDims, rawFormat.fieldsWriter(state), new BufferedPrefixScorer(SCORER));
   }
 
   @Override

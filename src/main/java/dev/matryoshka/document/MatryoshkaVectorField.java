@@ -1,0 +1,98 @@
+package dev.matryoshka.document;
+
+import dev.matryoshka.codec.MatryoshkaPrefix;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.index.VectorEncoding;
+import org.apache.lucene.index.VectorSimilarityFunction;
+
+/**
+ * One field, one full vector: the Matryoshka codec stores the vector flat and indexes its prefix
+ * in an HNSW graph. Search it with {@code MatryoshkaKnnQuery}.
+ *
+ * <pre>{@code
+ * FieldType type = MatryoshkaVectorField.fieldType(768, 64, VectorSimilarityFunction.COSINE);
+ * doc.add(new MatryoshkaVectorField("embedding", vector, type));
+ * }</pre>
+ *
+ * <p>Every vector is checked before it reaches the index: dimension, finite values, and a non-zero
+ * norm for COSINE. Errors name the field and the offending value, and are thrown from the
+ * constructor, so a rejected document never reaches the {@code IndexWriter}.
+ */
+public final class MatryoshkaVectorField extends KnnFloatVectorField {
+
+  /**
+   * A frozen field type carrying dims, prefix dims (as the {@link
+   * MatryoshkaPrefix#PREFIX_DIMS_ATTRIBUTE} attribute the codec reads) and similarity.
+   *
+   * @throws IllegalArgumentException when dims ≤ 0, or prefixDims is not in [1, dims)
+   */
+  public static FieldType fieldType(int dims, int prefixDims, VectorSimilarityFunction similarity) {
+    if (dims <= 0) {
+      throw new IllegalArgumentException("dims must be > 0; got=" + dims);
+    }
+    if (prefixDims <= 0 || prefixDims >= dims) {
+      throw new IllegalArgumentException(
+          "prefixDims must be in [1, dims) = [1, " + dims + "); got=" + prefixDims);
+    }
+    if (similarity == null) {
+      throw new IllegalArgumentException("similarity must not be null");
+    }
+    FieldType type = new FieldType();
+    type.setVectorAttributes(dims, VectorEncoding.FLOAT32, similarity);
+    type.putAttribute(MatryoshkaPrefix.PREFIX_DIMS_ATTRIBUTE, Integer.toString(prefixDims));
+    type.freeze();
+    return type;
+  }
+
+  /** Prefix dims recorded in a field type made by {@link #fieldType}, or -1. */
+  public static int prefixDims(FieldType type) {
+    String v = type.getAttributes() == null ? null : type.getAttributes().get(MatryoshkaPrefix.PREFIX_DIMS_ATTRIBUTE);
+    return v == null ? -1 : Integer.parseInt(v);
+  }
+
+  /**
+   * @param name field name
+   * @param vector the full vector (not copied: do not modify it afterwards)
+   * @param type a type from {@link #fieldType}
+   */
+  public MatryoshkaVectorField(String name, float[] vector, FieldType type) {
+    super(name, checkVector(name, vector, type), type);
+  }
+
+  /** Convenience: builds the field type on the fly. */
+  public MatryoshkaVectorField(
+      String name, float[] vector, int prefixDims, VectorSimilarityFunction similarity) {
+    this(name, vector, fieldType(vector == null ? 0 : vector.length, prefixDims, similarity));
+  }
+
+  /**
+   * Checks a vector against a field's type; the message names the field and the value.
+   *
+   * @return the same vector
+   */
+  public static float[] checkVector(String name, float[] vector, FieldType type) {
+    if (vector == null) {
+      throw new IllegalArgumentException("field \"" + name + "\": vector must not be null");
+    }
+    if (type.vectorDimension() != vector.length) {
+      throw new IllegalArgumentException(
+          "field \"" + name + "\": vector has " + vector.length + " dims, the field has "
+              + type.vectorDimension());
+    }
+    double norm = 0;
+    for (int i = 0; i < vector.length; i++) {
+      float x = vector[i];
+      if (!Float.isFinite(x)) {
+        throw new IllegalArgumentException(
+            "field \"" + name + "\": vector[" + i + "] = " + x + " is not a finite number");
+      }
+      norm += (double) x * x;
+    }
+    if (norm == 0 && type.vectorSimilarityFunction() == VectorSimilarityFunction.COSINE) {
+      throw new IllegalArgumentException(
+          "field \"" + name + "\": the zero vector has no direction; COSINE needs a non-zero vector");
+    }
+    return vector;
+  }
+}
