@@ -1,5 +1,6 @@
 package dev.matryoshka.opensearch;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.opensearch.index.IndexSettings;
@@ -8,6 +9,7 @@ import org.opensearch.index.mapper.Mapper;
 import org.opensearch.plugins.EnginePlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
+import org.opensearch.plugins.SearchPlugin;
 
 /**
  * The OpenSearch plugin entry point for Matryoshka vectors: one line per registration, the work
@@ -30,12 +32,26 @@ import org.opensearch.plugins.Plugin;
  * {@link CodecAlias} SPI codec — and a {@code matryoshka_vector} mapping on any other codec is
  * refused with a message saying so.
  */
-public final class MatryoshkaPlugin extends Plugin implements MapperPlugin, EnginePlugin {
+public final class MatryoshkaPlugin extends Plugin implements MapperPlugin, EnginePlugin, SearchPlugin {
   /** The {@code index.codec} value that turns on Matryoshka vectors for an index. */
   public static final String CODEC = "matryoshka";
 
+  private final QueryTextEncoder queryEncoder =
+      (model, text) -> {
+        throw new IllegalArgumentException("[query_text] is not available: this build has no text encoder; send [vector]");
+      };
+
   /** Called by the node's plugin service. */
   public MatryoshkaPlugin() {}
+
+  @Override
+  public List<QuerySpec<?>> getQueries() {
+    return List.of(
+        new QuerySpec<>(
+            MatryoshkaKnnQueryBuilder.NAME,
+            in -> new MatryoshkaKnnQueryBuilder(in, queryEncoder),
+            p -> MatryoshkaKnnQueryBuilder.fromXContent(p, queryEncoder)));
+  }
 
   @Override
   public Map<String, Mapper.TypeParser> getMappers() {

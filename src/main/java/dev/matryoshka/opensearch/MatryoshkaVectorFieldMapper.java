@@ -2,14 +2,13 @@ package dev.matryoshka.opensearch;
 
 import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
 import dev.matryoshka.codec.MatryoshkaPrefix;
+import dev.matryoshka.document.MatryoshkaVectorField;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.apache.lucene.document.FieldType;
-import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.Query;
 import org.opensearch.index.mapper.FieldMapper;
@@ -145,10 +144,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       this.m = m;
       this.efConstruction = efConstruction;
       this.model = model;
-      FieldType ft = new FieldType(KnnFloatVectorField.createFieldType(dims, similarity()));
-      ft.putAttribute(MatryoshkaPrefix.PREFIX_DIMS_ATTRIBUTE, Integer.toString(prefixDims));
-      ft.freeze();
-      this.luceneType = ft;
+      this.luceneType = MatryoshkaVectorField.fieldType(dims, prefixDims, similarity());
     }
 
     public int dims() {
@@ -234,31 +230,15 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       }
       values.add(parser.floatValue());
     }
-    float[] vector = checkedVector(name(), type, values::size, i -> values.get(i));
-    context.doc().add(new KnnFloatVectorField(name(), vector, type.luceneType));
+    float[] vector = new float[values.size()];
+    for (int i = 0; i < vector.length; i++) {
+      vector[i] = values.get(i);
+    }
+    // checks length, finiteness and the zero vector; the message names the field
+    context.doc().add(new MatryoshkaVectorField(name(), vector, type.luceneType));
   }
 
-  /** Checks length and values of a document or query vector; messages name the field. */
-  static float[] checkedVector(String field, VectorFieldType type, Supplier<Integer> size, java.util.function.IntFunction<Float> at) {
-    int n = size.get();
-    if (n != type.dims()) {
-      throw new IllegalArgumentException(
-          "field [" + field + "] expects a vector of " + type.dims() + " dims; got " + n);
-    }
-    float[] v = new float[n];
-    double norm = 0;
-    for (int i = 0; i < n; i++) {
-      v[i] = at.apply(i);
-      if (!Float.isFinite(v[i])) {
-        throw new IllegalArgumentException("field [" + field + "] has a non-finite value at index " + i);
-      }
-      norm += (double) v[i] * v[i];
-    }
-    if (norm == 0 && type.similarity() == VectorSimilarityFunction.COSINE) {
-      throw new IllegalArgumentException("field [" + field + "] has a zero vector, which cosine similarity cannot score");
-    }
-    return v;
-  }
+
 
   @Override
   protected String contentType() {

@@ -20,4 +20,30 @@ final class Json {
     }
     return r.json();
   }
+
+  static String floats(float[] v) {
+    StringBuilder b = new StringBuilder("[");
+    for (int i = 0; i < v.length; i++) {
+      b.append(i == 0 ? "" : ",").append(v[i]);
+    }
+    return b.append(']').toString();
+  }
+
+  static float[] toFloats(JsonNode array) {
+    float[] v = new float[array.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) array.get(i).asDouble();
+    }
+    return v;
+  }
+
+  static double cosine(float[] a, float[] b) {
+    double dot = 0, na = 0, nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
+  }
 }

@@ -82,7 +82,54 @@ class SingleNodeIT {
   void wrongDimsDocumentIsBadRequest() {
     Rest.Response r = rest.call("PUT", "/vectors/_doc/bad", "{\"emb\":[1,2,3]}");
     assertEquals(400, r.status(), r.body());
-    assertTrue(r.body().contains("8 dims"), r.body());
+    assertTrue(r.body().contains("the field has 8"), r.body());
+  }
+
+  @Test
+  @Order(5)
+  void vectorQueryGivesExactTopKWithFullDimScores() {
+    // 50 docs sit in one small segment, which the query searches exactly: the answer is known
+    Random r = new Random(7);
+    float[] q = new float[8];
+    for (int d = 0; d < 8; d++) {
+      q[d] = r.nextFloat() - 0.5f;
+    }
+    JsonNode hits = rest.ok("POST", "/vectors/_search", knn("emb", Json.floats(q), 5, 2)).path("hits").path("hits");
+    assertEquals(5, hits.size(), hits.toString());
+    JsonNode all = rest.ok("POST", "/vectors/_search", "{\"size\":100,\"query\":{\"match_all\":{}}}").path("hits").path("hits");
+    java.util.List<double[]> scored = new java.util.ArrayList<>();
+    for (JsonNode h : all) {
+      float[] v = Json.toFloats(h.path("_source").path("emb"));
+      scored.add(new double[] {Double.parseDouble(h.path("_id").asText()), (1 + Json.cosine(q, v)) / 2});
+    }
+    scored.sort((a, b) -> Double.compare(b[1], a[1]));
+    for (int i = 0; i < 5; i++) {
+      assertEquals((int) scored.get(i)[0], Integer.parseInt(hits.get(i).path("_id").asText()), "rank " + i + ": " + hits);
+      assertEquals(scored.get(i)[1], hits.get(i).path("_score").asDouble(), 1e-4, "rank " + i);
+    }
+  }
+
+  @Test
+  @Order(6)
+  void malformedQueriesAreBadRequests() {
+    String v8 = "[1,2,3,4,5,6,7,8]";
+    expectSearch400("{\"query\":{\"matryoshka_knn\":{\"vector\":" + v8 + ",\"k\":3}}}", "[field]");
+    expectSearch400(knn("emb", "[1,2,3]", 3, 2), "3 dims");
+    expectSearch400(knn("emb", v8, 0, 2), "[k]");
+    expectSearch400(knn("emb", v8, 3, 0.5f), "[oversample]");
+    expectSearch400(knn("nope", v8, 3, 2), "no such field");
+    expectSearch400("{\"query\":{\"matryoshka_knn\":{\"field\":\"emb\",\"k\":3}}}", "[vector]");
+  }
+
+  static String knn(String field, String vector, int k, float oversample) {
+    return "{\"size\":" + Math.max(k, 1) + ",\"query\":{\"matryoshka_knn\":{\"field\":\"" + field + "\",\"vector\":" + vector
+        + ",\"k\":" + k + ",\"oversample\":" + oversample + "}}}";
+  }
+
+  static void expectSearch400(String body, String mention) {
+    Rest.Response r = rest.call("POST", "/vectors/_search", body);
+    assertEquals(400, r.status(), r.body());
+    assertTrue(r.body().contains(mention), "expected the message to mention " + mention + ": " + r.body());
   }
 
   @Test
