@@ -50,7 +50,11 @@ public final class SearchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     float os = oversample == null ? MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE : oversample;
-    MatryoshkaKnnQuery.candidates(k, os); // checks k and oversample before opening anything
+    try {
+      MatryoshkaKnnQuery.candidates(k, os); // checks k and oversample before opening anything
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     float[] q = JsonlDocuments.parseVector(query.vectorJson, "--vector-json");
     try (MatryoshkaSearcher s = MatryoshkaSearcher.open(index)) {
       long t0 = System.nanoTime();

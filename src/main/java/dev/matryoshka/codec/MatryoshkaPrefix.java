@@ -52,9 +52,9 @@ public final class MatryoshkaPrefix {
         Arrays.fill(p, 0f);
         p[0] = 1f;
       } else {
-        float inv = (float) (1.0 / Math.sqrt(sum));
+        double inv = 1.0 / Math.sqrt(sum);
         for (int i = 0; i < dims; i++) {
-          p[i] *= inv;
+          p[i] = (float) (p[i] * inv);
         }
       }
     }

@@ -42,13 +42,10 @@ public final class Prefix {
       out[i] = x;
       sum += (double) x * x;
     }
-    if (sum > 0) {
-      double inv = 1.0 / Math.sqrt(sum);
-      for (int i = 0; i < dims; i++) {
-        out[i] = (float) (out[i] * inv);
-      }
-    }
-    return out;
+    // the codec's function, so evaluation truncates exactly as indexing and search do
+    return sum > 0
+        ? dev.matryoshka.codec.MatryoshkaPrefix.prefix(v, dims, org.apache.lucene.index.VectorSimilarityFunction.COSINE)
+        : out;
   }
 
   /**

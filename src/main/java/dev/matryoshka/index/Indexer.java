@@ -95,7 +95,11 @@ public final class Indexer implements Closeable {
 
   /** Adds a document (buffered until its batch is full). */
   public void add(SourceDocument doc) throws IOException {
-    if (doc.vector() == null) {
+    if (doc.vector() != null) {
+      // checked now, not when its batch is written, so the error points at this document and
+      // nothing after it gets written
+      writer.checkVector(doc.vector());
+    } else {
       if (doc.text() == null || doc.text().isBlank()) {
         stats.skip(doc.text() == null ? "no text or vector" : "empty text");
         return;

@@ -144,6 +144,11 @@ public final class MatryoshkaWriter implements Closeable {
     return d;
   }
 
+  /** Checks a vector against this index's field (dimension, finite, non-zero for cosine). */
+  public float[] checkVector(float[] vector) {
+    return MatryoshkaVectorField.checkVector(settings.field(), vector, vectorType);
+  }
+
   private static String checkId(String id) {
     if (id == null || id.isEmpty()) {
       throw new IllegalArgumentException("document id must be a non-empty string; got=" + id);

@@ -1,0 +1,155 @@
+package dev.matryoshka.encode;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.LongBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A throughput probe, not a test: documents per second of {@link OnnxTextEncoder} against plain
+ * ONNX Runtime calls on the same session and tokenizer, in input order, padded per batch (what a
+ * straightforward caller would write). The difference is what length sorting buys.
+ *
+ * <pre>{@code
+ * java --add-modules jdk.incubator.vector -cp ... dev.matryoshka.encode.EncoderThroughput \
+ *   --input corpus.jsonl [--model bge-small-en-v1.5] [--n 1000] [--threads 2] [--batches 1,64]
+ * }</pre>
+ *
+ * <p>Input is JSONL with {@code title} and {@code text} (BEIR style); each document is
+ * {@code title + " " + text}. Timings are printed, never asserted.
+ */
+public final class EncoderThroughput {
+
+  private EncoderThroughput() {}
+
+  /** Runs the probe; see the class javadoc for the arguments. */
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = parseArgs(args);
+    if (!a.containsKey("input")) {
+      System.err.println(
+          "usage: EncoderThroughput --input FILE.jsonl [--model NAME|DIR] [--n 1000]"
+              + " [--threads 2] [--batches 1,64]");
+      System.exit(2);
+    }
+    Path input = Path.of(a.get("input"));
+    String model = a.getOrDefault("model", Models.DEFAULT_MODEL);
+    int n = Integer.parseInt(a.getOrDefault("n", "1000"));
+    int threads = Integer.parseInt(a.getOrDefault("threads", "2"));
+    List<Integer> batches = new ArrayList<>();
+    for (String b : a.getOrDefault("batches", "1,64").split(",")) {
+      batches.add(Integer.parseInt(b.trim()));
+    }
+
+    List<String> docs = readDocs(input, n);
+    long t0 = System.nanoTime();
+    try (OnnxTextEncoder enc =
+        (OnnxTextEncoder)
+            Models.open(model, EncoderOptions.defaults().withIntraOpThreads(threads))) {
+      double loadSeconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          Locale.ROOT, "model=%s docs=%d intra_op_threads=%d load_seconds=%.2f%n",
+          enc.info().name(), docs.size(), threads, loadSeconds);
+      // warm-up: first calls pay for graph optimisation and allocator growth
+      enc.encodeDocuments(docs.subList(0, Math.min(16, docs.size())), 8);
+      raw(enc, docs.subList(0, Math.min(16, docs.size())), 8);
+      long truncatedBefore = enc.inputsTruncated();
+      for (int b : batches) {
+        long s = System.nanoTime();
+        enc.encodeDocuments(docs, b);
+        double ours = docs.size() / ((System.nanoTime() - s) / 1e9);
+        s = System.nanoTime();
+        raw(enc, docs, b);
+        double base = docs.size() / ((System.nanoTime() - s) / 1e9);
+        System.out.printf(
+            Locale.ROOT,
+            "batch=%d encoder_docs_per_s=%.1f raw_onnx_docs_per_s=%.1f ratio=%.2f%n",
+            b, ours, base, ours / base);
+      }
+      System.out.printf(
+          Locale.ROOT, "truncated_per_pass=%d%n",
+          (enc.inputsTruncated() - truncatedBefore) / Math.max(1, batches.size()));
+    }
+  }
+
+  private static Map<String, String> parseArgs(String[] args) {
+    Map<String, String> m = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("expected --name value; got=" + args[i]);
+      }
+      m.put(args[i].substring(2), args[i + 1]);
+    }
+    return m;
+  }
+
+  static List<String> readDocs(Path jsonl, int n) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<String> docs = new ArrayList<>();
+    try (BufferedReader r = Files.newBufferedReader(jsonl, StandardCharsets.UTF_8)) {
+      String line;
+      while (docs.size() < n && (line = r.readLine()) != null) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode d = json.readTree(line);
+        String text = (d.path("title").asText("") + " " + d.path("text").asText("")).trim();
+        if (!text.isEmpty()) {
+          docs.add(text);
+        }
+      }
+    }
+    if (docs.isEmpty()) {
+      throw new IOException("no documents with title or text in " + jsonl);
+    }
+    return docs;
+  }
+
+  /** The baseline: tokenise, pad to the batch's longest, run; no sorting, no pooling work. */
+  private static void raw(OnnxTextEncoder enc, List<String> docs, int batch) throws OrtException {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession session = enc.session();
+    for (int from = 0; from < docs.size(); from += batch) {
+      List<String> part = docs.subList(from, Math.min(docs.size(), from + batch));
+      Encoding[] e = enc.tokenizer().batchEncode(part);
+      int len = 0;
+      for (Encoding x : e) {
+        len = Math.max(len, x.getIds().length);
+      }
+      long[] ids = new long[e.length * len];
+      long[] mask = new long[e.length * len];
+      for (int r = 0; r < e.length; r++) {
+        System.arraycopy(e[r].getIds(), 0, ids, r * len, e[r].getIds().length);
+        System.arraycopy(e[r].getAttentionMask(), 0, mask, r * len, e[r].getIds().length);
+      }
+      long[] shape = {e.length, len};
+      try (OnnxTensor i = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+          OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+          OnnxTensor t = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[ids.length]), shape)) {
+        Map<String, OnnxTensor> feed = new HashMap<>();
+        feed.put(OnnxTextEncoder.INPUT_IDS, i);
+        feed.put(OnnxTextEncoder.ATTENTION_MASK, m);
+        if (enc.feedsTokenTypes()) {
+          feed.put(OnnxTextEncoder.TOKEN_TYPE_IDS, t);
+        }
+        try (OrtSession.Result out = session.run(feed, Set.of(enc.outputName()))) {
+          ((OnnxTensor) out.get(0)).getFloatBuffer();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,500 @@
+package dev.matryoshka.encode;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A {@link TextEncoder} running an ONNX transformer with ONNX Runtime, tokenised by the Hugging
+ * Face tokenizers library (through DJL), both in process. Open one with {@link Models#open}.
+ *
+ * <pre>{@code
+ * try (TextEncoder enc = Models.open("all-MiniLM-L6-v2", EncoderOptions.defaults())) {
+ *   float[][] v = enc.encodeDocuments(List.of("first text", "second text"));
+ * }
+ * }</pre>
+ *
+ * <p>Per call: texts are tokenised (cut at {@link ModelConfig#maxTokens()}), sorted by token
+ * count so each batch holds texts of similar length, padded only to the longest text of their
+ * batch, run through the model, pooled ({@link Pooling}), optionally layer-normed and
+ * L2-normalised, and returned in input order. Padding never changes a vector beyond float noise
+ * because padded positions are masked out both in attention and in mean pooling.
+ *
+ * <p>Thread-safe: ONNX Runtime sessions and the Rust tokenizer allow concurrent calls; {@link
+ * #close()} waits for calls in flight.
+ */
+public final class OnnxTextEncoder implements TextEncoder {
+
+  static final String INPUT_IDS = "input_ids";
+  static final String ATTENTION_MASK = "attention_mask";
+  static final String TOKEN_TYPE_IDS = "token_type_ids";
+  private static final String PREFERRED_OUTPUT = "last_hidden_state";
+  /** Tokenise this many batches at a time: enough to sort well, bounded memory for huge lists. */
+  private static final int BATCHES_PER_WINDOW = 32;
+  private static final float LAYER_NORM_EPS = 1e-5f;
+
+  /** Opens an ONNX Runtime session; lets callers choose bytes or a file. */
+  @FunctionalInterface
+  interface SessionOpener {
+    OrtSession open(OrtEnvironment env, OrtSession.SessionOptions options) throws OrtException;
+  }
+
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final HuggingFaceTokenizer tokenizer;
+  private final ModelInfo info;
+  private final EncoderOptions options;
+  private final boolean feedTokenTypes;
+  private final String outputName;
+  private final LongAdder textsEncoded = new LongAdder();
+  private final LongAdder inputsTruncated = new LongAdder();
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private boolean closed; // guarded by lock
+
+  private OnnxTextEncoder(
+      OrtEnvironment env,
+      OrtSession session,
+      HuggingFaceTokenizer tokenizer,
+      ModelInfo info,
+      EncoderOptions options,
+      boolean feedTokenTypes,
+      String outputName) {
+    this.env = env;
+    this.session = session;
+    this.tokenizer = tokenizer;
+    this.info = info;
+    this.options = options;
+    this.feedTokenTypes = feedTokenTypes;
+    this.outputName = outputName;
+  }
+
+  /**
+   * Builds an encoder; on failure every native handle opened so far is closed.
+   *
+   * @param where names the model file in error messages
+   * @throws IOException if the model or tokenizer cannot be loaded, or does not fit the config
+   */
+  static OnnxTextEncoder open(
+      SessionOpener opener,
+      String where,
+      byte[] tokenizerJson,
+      String tokenizerWhere,
+      ModelConfig config,
+      String fingerprint,
+      String source,
+      EncoderOptions options)
+      throws IOException {
+    DjlOffline.ensure();
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession session;
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      so.setIntraOpNumThreads(options.intraOpThreads());
+      // one graph per call: inter-op threads would only compete with intra-op ones
+      so.setInterOpNumThreads(1);
+      so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      session = opener.open(env, so);
+    } catch (OrtException e) {
+      throw new IOException("cannot load ONNX model " + where + ": " + e.getMessage(), e);
+    }
+    HuggingFaceTokenizer tokenizer = null;
+    try {
+      tokenizer = newTokenizer(tokenizerJson, tokenizerWhere, config.maxTokens());
+      Map<String, NodeInfo> inputs = session.getInputInfo();
+      checkInputs(inputs, where);
+      String output = pickOutput(session.getOutputInfo(), where);
+      ModelInfo probeInfo =
+          new ModelInfo(config.name(), 1, fingerprint, config, source); // dims filled below
+      OnnxTextEncoder enc =
+          new OnnxTextEncoder(
+              env, session, tokenizer, probeInfo, options, inputs.containsKey(TOKEN_TYPE_IDS),
+              output);
+      int dims = enc.discoverDims();
+      if (config.dims() != 0 && config.dims() != dims) {
+        throw new IOException(
+            "model " + where + " gives " + dims + "-dim vectors but its config says dims="
+                + config.dims());
+      }
+      ModelConfig filled = config.withDims(dims);
+      return new OnnxTextEncoder(
+          env, session, tokenizer,
+          new ModelInfo(config.name(), dims, fingerprint, filled, source),
+          options, enc.feedTokenTypes, output);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(session, tokenizer, e);
+      throw e;
+    } catch (OrtException e) {
+      closeQuietly(session, tokenizer, e);
+      throw new IOException("cannot run ONNX model " + where + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The tokenizer.json's own padding and truncation are replaced: MiniLM's file pads and cuts
+   * every text at 128 tokens, which would both waste work and disagree with our limit. We pad
+   * per batch ourselves and cut at {@code maxTokens}.
+   */
+  static HuggingFaceTokenizer newTokenizer(byte[] json, String where, int maxTokens)
+      throws IOException {
+    DjlOffline.ensure();
+    Map<String, String> opts = new HashMap<>();
+    opts.put("addSpecialTokens", "true");
+    opts.put("withOverflowingTokens", "false");
+    opts.put("padding", "false");
+    opts.put("truncation", "true");
+    opts.put("maxLength", Integer.toString(maxTokens));
+    // DJL silently lowers maxLength to modelMaxLength (default 512) otherwise
+    opts.put("modelMaxLength", Integer.toString(maxTokens));
+    opts.put("stride", "0");
+    try {
+      return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), opts);
+    } catch (IOException | RuntimeException e) {
+      throw new IOException("cannot load tokenizer " + where + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkInputs(Map<String, NodeInfo> inputs, String where) throws IOException {
+    for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
+      if (!inputs.containsKey(required)) {
+        throw new IOException(
+            "model " + where + " has no input '" + required + "'; inputs=" + inputs.keySet());
+      }
+    }
+    for (Map.Entry<String, NodeInfo> e : inputs.entrySet()) {
+      String name = e.getKey();
+      if (!name.equals(INPUT_IDS) && !name.equals(ATTENTION_MASK)
+          && !name.equals(TOKEN_TYPE_IDS)) {
+        throw new IOException(
+            "model " + where + " needs input '" + name + "', which this encoder cannot feed"
+                + " (supported: input_ids, attention_mask, token_type_ids)");
+      }
+      if (!(e.getValue().getInfo() instanceof TensorInfo ti) || ti.type != OnnxJavaType.INT64) {
+        throw new IOException(
+            "model " + where + " input '" + name + "' must be an int64 tensor; got="
+                + e.getValue().getInfo());
+      }
+    }
+  }
+
+  private static String pickOutput(Map<String, NodeInfo> outputs, String where)
+      throws IOException {
+    if (outputs.containsKey(PREFERRED_OUTPUT)) {
+      return PREFERRED_OUTPUT;
+    }
+    for (Map.Entry<String, NodeInfo> e : outputs.entrySet()) {
+      if (e.getValue().getInfo() instanceof TensorInfo ti
+          && ti.type == OnnxJavaType.FLOAT
+          && ti.getShape().length == 3) {
+        return e.getKey();
+      }
+    }
+    throw new IOException(
+        "model " + where + " has no float [batch, tokens, hidden] output to pool; outputs="
+            + outputs.keySet());
+  }
+
+  private int discoverDims() throws OrtException {
+    TensorInfo ti = (TensorInfo) session.getOutputInfo().get(outputName).getInfo();
+    long[] shape = ti.getShape();
+    if (shape[2] > 0) {
+      return Math.toIntExact(shape[2]);
+    }
+    // symbolic hidden size: ask the model itself
+    Encoding e = tokenizer.encode("hello");
+    return runBatch(new Encoding[] {e}, new int[] {0}, 0, 1)[0].length;
+  }
+
+  @Override
+  public float[][] encodeDocuments(List<String> texts) {
+    return encode(texts, info.config().documentPrefix(), options.batchSize());
+  }
+
+  /** Documents at another batch size, so the throughput probe can compare sizes on one model. */
+  float[][] encodeDocuments(List<String> texts, int batchSize) {
+    return encode(texts, info.config().documentPrefix(), batchSize);
+  }
+
+  @Override
+  public float[][] encodeQueries(List<String> texts) {
+    return encode(texts, info.config().queryPrefix(), options.batchSize());
+  }
+
+  @Override
+  public ModelInfo info() {
+    return info;
+  }
+
+  @Override
+  public long textsEncoded() {
+    return textsEncoded.sum();
+  }
+
+  @Override
+  public long inputsTruncated() {
+    return inputsTruncated.sum();
+  }
+
+  /** The options this encoder was opened with. */
+  public EncoderOptions options() {
+    return options;
+  }
+
+  /** The ONNX Runtime session, for the throughput probe's baseline; owned by this encoder. */
+  OrtSession session() {
+    return session;
+  }
+
+  /** The tokenizer (no padding, cut at maxTokens), for the probe's baseline; owned by this. */
+  HuggingFaceTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  boolean feedsTokenTypes() {
+    return feedTokenTypes;
+  }
+
+  String outputName() {
+    return outputName;
+  }
+
+  private float[][] encode(List<String> texts, String prefix, int batchSize) {
+    String[] prepared = prepare(texts, prefix);
+    float[][] out = new float[prepared.length][];
+    lock.readLock().lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("encoder for " + info.name() + " is closed");
+      }
+      int window = batchSize * BATCHES_PER_WINDOW;
+      for (int from = 0; from < prepared.length; from += window) {
+        int to = Math.min(prepared.length, from + window);
+        encodeWindow(Arrays.copyOfRange(prepared, from, to), out, from, batchSize);
+      }
+    } catch (OrtException e) {
+      throw new IllegalStateException(
+          "ONNX Runtime failed on model " + info.name() + ": " + e.getMessage(), e);
+    } finally {
+      lock.readLock().unlock();
+    }
+    textsEncoded.add(prepared.length);
+    return out;
+  }
+
+  /** Checks and repairs all texts before any work, so a bad text fails the call up front. */
+  private static String[] prepare(List<String> texts, String prefix) {
+    Objects.requireNonNull(texts, "texts is null");
+    String[] prepared = new String[texts.size()];
+    for (int i = 0; i < prepared.length; i++) {
+      String t = texts.get(i);
+      if (t == null) {
+        throw new NullPointerException("text at index " + i + " is null");
+      }
+      String clean = TextSanitizer.sanitize(t);
+      if (clean.isBlank()) {
+        throw new IllegalArgumentException(
+            "text at index " + i + " is empty or whitespace-only (after removing control"
+                + " characters); there is nothing to encode");
+      }
+      prepared[i] = prefix.isEmpty() ? clean : prefix + clean;
+    }
+    return prepared;
+  }
+
+  private void encodeWindow(String[] texts, float[][] out, int outOffset, int batchSize)
+      throws OrtException {
+    Encoding[] enc = tokenizer.batchEncode(texts);
+    Integer[] order = new Integer[enc.length];
+    for (int i = 0; i < enc.length; i++) {
+      order[i] = i;
+      if (enc[i].exceedMaxLength()) {
+        inputsTruncated.increment();
+      }
+    }
+    // stable sort: equal lengths keep input order, so results are reproducible run to run
+    Arrays.sort(order, (a, b) -> Integer.compare(enc[a].getIds().length, enc[b].getIds().length));
+    int[] sorted = new int[order.length];
+    for (int i = 0; i < order.length; i++) {
+      sorted[i] = order[i];
+    }
+    for (int from = 0; from < sorted.length; from += batchSize) {
+      int to = Math.min(sorted.length, from + batchSize);
+      float[][] vecs = runBatch(enc, sorted, from, to);
+      for (int i = from; i < to; i++) {
+        out[outOffset + sorted[i]] = vecs[i - from];
+      }
+    }
+  }
+
+  /** Runs encodings {@code enc[idx[from..to)]} as one padded batch; returns finished vectors. */
+  private float[][] runBatch(Encoding[] enc, int[] idx, int from, int to) throws OrtException {
+    int b = to - from;
+    int len = 0;
+    for (int i = from; i < to; i++) {
+      len = Math.max(len, enc[idx[i]].getIds().length);
+    }
+    long[] ids = new long[b * len];
+    long[] mask = new long[b * len];
+    long[] types = feedTokenTypes ? new long[b * len] : null;
+    for (int r = 0; r < b; r++) {
+      Encoding e = enc[idx[from + r]];
+      long[] tokenIds = e.getIds();
+      // pad id 0 is valid in every vocabulary and masked out, so its value never matters
+      System.arraycopy(tokenIds, 0, ids, r * len, tokenIds.length);
+      System.arraycopy(e.getAttentionMask(), 0, mask, r * len, tokenIds.length);
+      if (types != null) {
+        System.arraycopy(e.getTypeIds(), 0, types, r * len, tokenIds.length);
+      }
+    }
+    long[] shape = {b, len};
+    Map<String, OnnxTensor> feed = new HashMap<>();
+    try (OnnxTensor tIds = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+        OnnxTensor tMask = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+        OnnxTensor tTypes =
+            types == null ? null : OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape)) {
+      feed.put(INPUT_IDS, tIds);
+      feed.put(ATTENTION_MASK, tMask);
+      if (tTypes != null) {
+        feed.put(TOKEN_TYPE_IDS, tTypes);
+      }
+      try (OrtSession.Result result = session.run(feed, java.util.Set.of(outputName))) {
+        OnnxTensor hidden = (OnnxTensor) result.get(0);
+        long[] hs = hidden.getInfo().getShape();
+        int dims = Math.toIntExact(hs[2]);
+        FloatBuffer fb = hidden.getFloatBuffer();
+        float[][] vecs = new float[b][];
+        for (int r = 0; r < b; r++) {
+          vecs[r] = finish(pool(fb, r, len, dims, mask));
+        }
+        return vecs;
+      }
+    }
+  }
+
+  private float[] pool(FloatBuffer fb, int row, int len, int dims, long[] mask) {
+    float[] v = new float[dims];
+    int base = row * len * dims;
+    if (info.config().pooling() == Pooling.CLS) {
+      fb.get(base, v, 0, dims);
+      return v;
+    }
+    float[] tok = new float[dims];
+    int count = 0;
+    for (int t = 0; t < len; t++) {
+      if (mask[row * len + t] == 0) {
+        continue;
+      }
+      fb.get(base + t * dims, tok, 0, dims);
+      for (int d = 0; d < dims; d++) {
+        v[d] += tok[d];
+      }
+      count++;
+    }
+    float inv = 1f / Math.max(count, 1);
+    for (int d = 0; d < dims; d++) {
+      v[d] *= inv;
+    }
+    return v;
+  }
+
+  private float[] finish(float[] v) {
+    ModelConfig c = info.config();
+    if (c.layerNormBeforeTruncation()) {
+      layerNorm(v);
+    }
+    if (c.normalize()) {
+      l2Normalize(v);
+    }
+    return v;
+  }
+
+  /** Parameter-free layer norm (zero mean, unit variance), as nomic-embed applies it. */
+  static void layerNorm(float[] v) {
+    double mean = 0;
+    for (float x : v) {
+      mean += x;
+    }
+    mean /= v.length;
+    double var = 0;
+    for (float x : v) {
+      var += (x - mean) * (x - mean);
+    }
+    var /= v.length;
+    double inv = 1 / Math.sqrt(var + LAYER_NORM_EPS);
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) ((v[i] - mean) * inv);
+    }
+  }
+
+  /** Scales to unit length; an all-zero vector stays zero rather than becoming NaN. */
+  static void l2Normalize(float[] v) {
+    double sum = 0;
+    for (float x : v) {
+      sum += (double) x * x;
+    }
+    if (sum == 0) {
+      return;
+    }
+    float inv = (float) (1 / Math.sqrt(sum));
+    for (int i = 0; i < v.length; i++) {
+      v[i] *= inv;
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      closeQuietly(session, tokenizer, null);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private static void closeQuietly(
+      OrtSession session, HuggingFaceTokenizer tokenizer, Throwable primary) {
+    try {
+      if (tokenizer != null) {
+        tokenizer.close();
+      }
+    } finally {
+      try {
+        session.close();
+      } catch (OrtException e) {
+        if (primary != null) {
+          primary.addSuppressed(e);
+        } else {
+          throw new IllegalStateException("cannot close ONNX session: " + e.getMessage(), e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "OnnxTextEncoder(model=" + info.name() + ", dims=" + info.dims() + ", pooling="
+        + info.config().pooling().jsonName() + ", maxTokens=" + info.config().maxTokens()
+        + ", intraOpThreads=" + options.intraOpThreads() + ", batchSize=" + options.batchSize()
+        + ")";
+  }
+}
