@@ -1,12 +1,16 @@
 package dev.matryoshka.opensearch;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.opensearch.common.settings.Settings;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.AdditionalCodecs;
 import org.opensearch.index.mapper.Mapper;
+import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.EnginePlugin;
+import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
@@ -32,17 +36,34 @@ import org.opensearch.plugins.SearchPlugin;
  * {@link CodecAlias} SPI codec — and a {@code matryoshka_vector} mapping on any other codec is
  * refused with a message saying so.
  */
-public final class MatryoshkaPlugin extends Plugin implements MapperPlugin, EnginePlugin, SearchPlugin {
+public final class MatryoshkaPlugin extends Plugin implements MapperPlugin, EnginePlugin, SearchPlugin, IngestPlugin {
   /** The {@code index.codec} value that turns on Matryoshka vectors for an index. */
   public static final String CODEC = "matryoshka";
 
-  private final QueryTextEncoder queryEncoder =
-      (model, text) -> {
-        throw new IllegalArgumentException("[query_text] is not available: this build has no text encoder; send [vector]");
-      };
+  private final Encoders encoders;
+  private final QueryTextEncoder queryEncoder;
 
-  /** Called by the node's plugin service. */
-  public MatryoshkaPlugin() {}
+  /**
+   * Called by the node's plugin service.
+   *
+   * @param settings node settings
+   * @param configPath the node's config folder; models live in {@code matryoshka/models/NAME/}
+   */
+  public MatryoshkaPlugin(Settings settings, Path configPath) {
+    DjlCache.ensure();
+    this.encoders = new Encoders(configPath.resolve("matryoshka").resolve("models"));
+    this.queryEncoder = encoders::encodeQuery;
+  }
+
+  @Override
+  public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
+    return Map.of(EmbedProcessor.TYPE, new EmbedProcessor.Factory(encoders));
+  }
+
+  @Override
+  public void close() {
+    encoders.close();
+  }
 
   @Override
   public List<QuerySpec<?>> getQueries() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,7 +46,7 @@ class SingleNodeIT {
 
   @Test
   @Order(2)
-  void vectorsIndexAndSurviveRestart() throws Exception {
+  void vectorsIndex() throws Exception {
     rest.ok("PUT", "/vectors", Json.index(1, 0, "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4}"));
     Random r = new Random(42);
     StringBuilder bulk = new StringBuilder();
@@ -59,8 +60,6 @@ class SingleNodeIT {
     JsonNode res = Json.bulk(rest, "/vectors/_bulk?refresh=true", bulk.toString());
     assertFalse(res.path("errors").asBoolean(), res.toString());
     rest.ok("POST", "/vectors/_flush", null);
-    assertEquals(50, rest.ok("GET", "/vectors/_count", null).path("count").asInt());
-    cluster.restart();
     assertEquals(50, rest.ok("GET", "/vectors/_count", null).path("count").asInt());
   }
 
@@ -120,6 +119,69 @@ class SingleNodeIT {
     expectSearch400(knn("nope", v8, 3, 2), "no such field");
     expectSearch400("{\"query\":{\"matryoshka_knn\":{\"field\":\"emb\",\"k\":3}}}", "[vector]");
   }
+
+  @Test
+  @Order(10)
+  void textSearchThroughPipelineMatchesEmbeddedLibraryAndSurvivesRestart() throws Exception {
+    SciFact data = SciFact.load(DOCS, QUERIES);
+    rest.ok("PUT", "/_ingest/pipeline/embed", "{\"processors\":[{\"matryoshka_embed\":"
+        + "{\"field\":\"text\",\"target_field\":\"emb\",\"model\":\"bge-small-en-v1.5\"}}]}");
+    rest.ok("PUT", "/scifact", Json.index(1, 0, TEXT_FIELDS));
+    data.bulkIndex(rest, "scifact", "embed");
+    rest.ok("POST", "/scifact/_forcemerge?max_num_segments=1", null);
+    rest.ok("POST", "/scifact/_refresh", null);
+    assertEquals(DOCS, rest.ok("GET", "/scifact/_count", null).path("count").asInt());
+
+    List<List<Hit>> node = data.searchNode(rest, "scifact", K, OVERSAMPLE);
+    List<List<Hit>> embedded = data.searchEmbedded(data.nodeVectors(rest, "scifact", 16), K, OVERSAMPLE);
+    Hit.assertSame(embedded, node, "embedded library vs node");
+
+    cluster.restart();
+    assertEquals(50, rest.ok("GET", "/vectors/_count", null).path("count").asInt());
+    Hit.assertSame(node, data.searchNode(rest, "scifact", K, OVERSAMPLE), "before vs after restart");
+  }
+
+  @Test
+  @Order(11)
+  void reindexFromTextOnlyIndexThroughPipeline() {
+    rest.ok("PUT", "/plain", "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0}}");
+    StringBuilder bulk = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n{\"text\":\"document number ").append(i)
+          .append(" about cells, proteins and gene expression\"}\n");
+    }
+    assertFalse(Json.bulk(rest, "/plain/_bulk?refresh=true", bulk.toString()).path("errors").asBoolean());
+    rest.ok("PUT", "/rich", Json.index(1, 0, TEXT_FIELDS));
+    JsonNode res = rest.ok("POST", "/_reindex?refresh=true", "{\"source\":{\"index\":\"plain\"},\"dest\":{\"index\":\"rich\",\"pipeline\":\"embed\"}}");
+    assertEquals(40, res.path("created").asInt(), res.toString());
+    assertEquals(0, res.path("failures").size(), res.toString());
+    JsonNode hits = rest.ok("POST", "/rich/_search", "{\"query\":{\"matryoshka_knn\":{\"field\":\"emb\",\"query_text\":\"document number 7\",\"k\":3}}}")
+        .path("hits").path("hits");
+    assertEquals(3, hits.size(), hits.toString());
+    assertEquals(384, rest.ok("GET", "/rich/_doc/7", null).path("_source").path("emb").size());
+  }
+
+  @Test
+  @Order(12)
+  void unknownModelInProcessorIsBadRequest() {
+    Rest.Response r = rest.call("PUT", "/_ingest/pipeline/bad", "{\"processors\":[{\"matryoshka_embed\":"
+        + "{\"field\":\"text\",\"target_field\":\"emb\",\"model\":\"no-such-model\"}}]}");
+    assertEquals(400, r.status(), r.body());
+    assertTrue(r.body().contains("no-such-model"), r.body());
+    r = rest.call("PUT", "/_ingest/pipeline/bad", "{\"processors\":[{\"matryoshka_embed\":{\"target_field\":\"emb\"}}]}");
+    assertEquals(400, r.status(), r.body());
+    assertTrue(r.body().contains("field"), r.body());
+    r = rest.call("POST", "/scifact/_search", "{\"query\":{\"matryoshka_knn\":{\"field\":\"emb\",\"query_text\":\" \",\"k\":3}}}");
+    assertEquals(400, r.status(), r.body());
+  }
+
+  private static final int DOCS = 1000;
+  private static final int QUERIES = 50;
+  private static final int K = 10;
+  private static final float OVERSAMPLE = 5;
+  private static final String TEXT_FIELDS =
+      "\"text\":{\"type\":\"text\"},\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":384,\"prefix_dims\":64,"
+          + "\"similarity\":\"cosine\",\"model\":\"bge-small-en-v1.5\"}";
 
   static String knn(String field, String vector, int k, float oversample) {
     return "{\"size\":" + Math.max(k, 1) + ",\"query\":{\"matryoshka_knn\":{\"field\":\"" + field + "\",\"vector\":" + vector
