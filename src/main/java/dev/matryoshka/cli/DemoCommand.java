@@ -24,7 +24,11 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "demo",
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
-    description = "Index synthetic Matryoshka-like vectors, search them, and compare with exact search.")
+    description = {
+      "Index the project's test-corpus/ (240 passages) with the default text encoder,",
+      "answer its queries, and compare the index path with exact search.",
+      "--synthetic: the same on synthetic Matryoshka-like vectors, without a model."
+    })
 public final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -32,17 +36,29 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--index", paramLabel = "DIR", description = "Where to write the demo index (default: a temp dir).")
   Path index;
 
-  @Option(names = "--docs", defaultValue = "20000", description = "Number of synthetic documents.")
+  @Option(names = "--docs", defaultValue = "20000", description = "Number of synthetic documents (--synthetic).")
   int docs;
 
-  @Option(names = "--dims", defaultValue = "256", description = "Full dimensions.")
+  @Option(names = "--dims", defaultValue = "256", description = "Full dimensions (--synthetic).")
   int dims;
 
-  @Option(names = "--prefix-dims", defaultValue = "32", description = "Prefix dimensions in the graph.")
+  @Option(names = "--prefix-dims", defaultValue = "32", description = "Prefix dimensions in the graph (--synthetic; text uses 64).")
   int prefixDims;
+
+  @Option(names = "--synthetic", description = "Demo on synthetic vectors instead of text (no model needed).")
+  boolean synthetic;
+
+  @Option(names = "--corpus", paramLabel = "DIR", description = "BEIR folder to index (default: the project's test-corpus/).")
+  Path corpus;
+
+  @picocli.CommandLine.Mixin ModelOptions modelOptions;
 
   @Override
   public Integer call() throws Exception {
+    return synthetic ? synthetic() : TextDemo.run(this);
+  }
+
+  private int synthetic() throws Exception {
     var out = spec.commandLine().getOut();
     Path dir = index != null ? index : Files.createTempDirectory("matryoshka-demo");
     float[][] vecs = SyntheticVectors.generate(docs, dims, 64, 42L);

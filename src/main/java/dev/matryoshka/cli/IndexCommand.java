@@ -1,16 +1,30 @@
 package dev.matryoshka.cli;
 
+import dev.matryoshka.adapt.Adapter;
+import dev.matryoshka.adapt.AdapterIO;
+import dev.matryoshka.encode.Models;
+import dev.matryoshka.encode.TextEncoder;
+import dev.matryoshka.index.AdapterBuilder;
+import dev.matryoshka.index.Adapters;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.Indexer;
 import dev.matryoshka.index.JsonlDocuments;
 import dev.matryoshka.index.MatryoshkaWriter;
 import dev.matryoshka.index.Similarity;
 import dev.matryoshka.index.SourceDocument;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.store.FSDirectory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +36,8 @@ import picocli.CommandLine.Model.CommandSpec;
     showDefaultValues = true,
     description = {
       "Index a JSON Lines file (one object per line, .gz accepted).",
-      "Lines carry a precomputed vector: {\"id\": \"...\", \"vector\": [...], ...}.",
+      "Lines carry a precomputed vector: {\"id\": \"...\", \"vector\": [...], ...},",
+      "or text to encode: BEIR {\"_id\", \"title\", \"text\"} (title + \" \" + text), or any member named by --text-field.",
       "Other string members are stored. Documents are keyed by id: indexing an id again replaces it.",
       "A malformed line stops the run with its line number; the documents before it are committed."
     })
@@ -40,8 +55,7 @@ public final class IndexCommand implements Callable<Integer> {
       description = "Prefix dimensions indexed in the graph (default: 64, or dims/2 for vectors of 64 dims or fewer).")
   Integer prefixDims;
 
-  @Option(names = "--similarity", defaultValue = "cosine", paramLabel = "SIM",
-      description = "cosine, dot, euclidean or mip.")
+  @Option(names = "--similarity", defaultValue = "cosine", paramLabel = "SIM", description = "cosine, dot, euclidean or mip.")
   String similarity;
 
   @Option(names = "--m", defaultValue = "16", paramLabel = "M", description = "HNSW max connections per node.")
@@ -56,6 +70,29 @@ public final class IndexCommand implements Callable<Integer> {
   @Option(names = "--vector-field", defaultValue = "vector", paramLabel = "NAME", description = "Member holding the vector.")
   String vectorField;
 
+  @Option(names = "--text-field", paramLabel = "NAME", description = "Member holding the text (default: BEIR title + text).")
+  String textField;
+
+  @Mixin ModelOptions modelOptions;
+
+  @Option(names = "--adapter", defaultValue = "none", paramLabel = "KIND",
+      description = "none, rotation or learned: fitted on the first --adapter-sample documents, stored in the index, "
+          + "applied to every document and query vector.")
+  String adapter;
+
+  @Option(names = "--adapter-sample", defaultValue = "10000", paramLabel = "N", description = "Documents to fit the adapter on.")
+  int adapterSample;
+
+  @Option(names = "--adapter-file", paramLabel = "FILE", description = "Use an adapter made by train-adapter.")
+  Path adapterFile;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed for a learned adapter.")
+  long seed;
+
+  @Option(names = "--analyzer", paramLabel = "NAME",
+      description = "Analyser of the BM25 text field: english (default), english-minimal, standard, whitespace.")
+  String analyzer;
+
   @Option(names = "--commit-every", defaultValue = "50000", paramLabel = "N", description = "Commit every N documents.")
   int commitEvery;
 
@@ -65,48 +102,159 @@ public final class IndexCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Similarity sim = Similarity.parse(similarity);
-    var err = spec.commandLine().getErr();
-    try (JsonlDocuments docs = new JsonlDocuments(input, idField, null, vectorField)) {
+    if (!AdapterBuilder.KINDS.contains(adapter) || adapter.equals("learned-supervised")) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--adapter must be none, rotation or learned (supervised adapters: train-adapter, then --adapter-file); got=" + adapter);
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    IndexSettings existing = existingSettings();
+    try (JsonlDocuments docs = new JsonlDocuments(input, idField, textField, vectorField)) {
       SourceDocument first = docs.next();
       if (first == null) {
         throw new CliException("input " + input + " has no documents");
       }
+      TextEncoder encoder = null;
       if (first.vector() == null) {
-        throw new CliException(input + ":" + docs.line() + ": no \"" + vectorField
-            + "\" member; text input needs a model (see the encoder in a later release)");
+        String model = modelOptions.modelOr(existing != null && existing.modelName() != null
+            ? existing.modelName() : Models.DEFAULT_MODEL);
+        err.println("loading model " + model + " ...");
+        encoder = Models.open(model, modelOptions.options());
       }
-      int dims = first.vector().length;
-      int prefix = prefixDims != null ? prefixDims : IndexSettings.defaultPrefixDims(dims);
-      IndexSettings settings = new IndexSettings(IndexSettings.DEFAULT_FIELD, dims, prefix, sim,
-          maxConn, beamWidth, null, null, "none", null);
-      Progress progress = new Progress(err, "docs", -1, docs::fractionRead);
-      try (MatryoshkaWriter writer = MatryoshkaWriter.open(index, settings, overwrite);
-          Indexer indexer = new Indexer(writer, null, null, 256, commitEvery)) {
-        SourceDocument d = first;
-        try {
-          while (d != null) {
-            if (d.vector() == null) {
-              throw new IllegalArgumentException("no \"" + vectorField + "\" member");
-            }
-            indexer.add(d);
-            progress.update(indexer.stats().written);
-            d = docs.next();
-          }
-        } catch (IllegalArgumentException e) {
-          indexer.finish(Map.of());
-          String where = e instanceof JsonlDocuments.BadLineException ? "" : input + ":" + docs.line() + ": ";
-          throw new CliException(where + e.getMessage() + String.format(Locale.ROOT,
-              " — the %,d documents before this line are committed", indexer.stats().written), e);
+      try (TextEncoder enc = encoder) {
+        int dims = enc != null ? enc.info().dims() : first.vector().length;
+        int prefix = prefixDims != null ? prefixDims : IndexSettings.defaultPrefixDims(dims);
+        IndexSettings settings = new IndexSettings(IndexSettings.DEFAULT_FIELD, dims, prefix, sim,
+            maxConn, beamWidth, null, null, "none", null);
+        if (enc != null) {
+          settings = settings.withModel(enc.info().name(), enc.info().fingerprint());
         }
+        return run(docs, first, settings, existing, enc, err);
+      }
+    }
+  }
+
+  /** Settings of the index already at --index (null when there is none or --overwrite). */
+  private IndexSettings existingSettings() throws Exception {
+    if (overwrite || !java.nio.file.Files.isDirectory(index)) {
+      return null;
+    }
+    try (var dir = FSDirectory.open(index)) {
+      return DirectoryReader.indexExists(dir)
+          ? IndexSettings.fromUserData(SegmentInfos.readLatestCommit(dir).getUserData()) : null;
+    }
+  }
+
+  private int run(JsonlDocuments docs, SourceDocument first, IndexSettings settings, IndexSettings existing,
+      TextEncoder enc, PrintWriter err) throws Exception {
+    boolean textMode = enc != null;
+    String fp = enc != null ? enc.info().fingerprint() : "precomputed-" + settings.dims();
+    List<SourceDocument> head = new ArrayList<>();
+    head.add(first);
+    UnaryOperator<float[]> transform = UnaryOperator.identity();
+    if (existing != null && !"none".equals(existing.adapterKind())) {
+      if (adapterFile != null || !"none".equals(adapter)) {
+        throw new CliException("index " + index + " already has adapter " + existing.adapterKind()
+            + "; it is reused when appending (pass --overwrite to rebuild with another)");
+      }
+      settings = settings.withAdapter(existing.adapterKind(), existing.adapterFingerprint());
+      transform = Adapters.load(index, existing);
+    } else if (existing != null && (adapterFile != null || !"none".equals(adapter))) {
+      throw new CliException("index " + index + " has no adapter; pass --overwrite to rebuild it with one");
+    } else if (adapterFile != null || !"none".equals(adapter)) {
+      Adapter a;
+      if (adapterFile != null) {
+        a = AdapterIO.read(adapterFile, fp);
+      } else {
+        a = fitAdapter(docs, head, enc, fp, err);
+      }
+      String afp = Adapters.install(index, a);
+      settings = settings.withAdapter(a.kind(), afp);
+      transform = a::apply;
+      err.printf(Locale.ROOT, "adapter %s stored in %s%n", a.kind(), index.resolve(Adapters.FILE_NAME));
+    }
+    Progress progress = new Progress(err, "docs", -1, docs::fractionRead);
+    if (analyzer != null) {
+      dev.matryoshka.index.TextAnalysis.analyzer(analyzer); // unknown names fail before any work
+    }
+    try (MatryoshkaWriter writer = MatryoshkaWriter.open(index, settings, overwrite, analyzer);
+        Indexer indexer = new Indexer(writer, textMode ? enc::encodeDocuments : null, transform,
+            textMode ? modelOptions.batch * 4 : 256, commitEvery)) {
+      long line = 0;
+      try {
+        for (SourceDocument d : head) {
+          line++;
+          add(indexer, d, textMode);
+        }
+        line = docs.line();
+        for (SourceDocument d = docs.next(); d != null; d = docs.next()) {
+          line = docs.line();
+          add(indexer, d, textMode);
+          progress.update(line);
+        }
+      } catch (IllegalArgumentException e) {
         indexer.finish(Map.of());
-        progress.finish();
-        err.printf(Locale.ROOT, "indexed %,d documents (%d dims, prefix %d, %s) into %s%n",
-            indexer.stats().written, dims, prefix, sim, index);
-        if (indexer.stats().skippedTotal() > 0) {
-          err.println("skipped: " + indexer.stats().skipped);
-        }
+        String where = e instanceof JsonlDocuments.BadLineException ? "" : input + ":" + line + ": ";
+        throw new CliException(where + e.getMessage() + String.format(Locale.ROOT,
+            " — the %,d documents before this line are committed", indexer.stats().written), e);
+      }
+      indexer.finish(Map.of());
+      progress.update(docs.line());
+      progress.finish();
+      err.printf(Locale.ROOT, "indexed %,d documents (%d dims, prefix %d, %s%s, adapter %s) into %s%n",
+          indexer.stats().written, settings.dims(), settings.prefixDims(), settings.similarity(),
+          textMode ? ", model " + enc.info().name() : "", settings.adapterKind(), index);
+      if (textMode && enc.inputsTruncated() > 0) {
+        err.printf(Locale.ROOT, "%,d texts were longer than the model's %d tokens and were truncated%n",
+            enc.inputsTruncated(), enc.info().config().maxTokens());
+      }
+      if (indexer.stats().skippedTotal() > 0) {
+        err.println("skipped: " + indexer.stats().skipped);
       }
     }
     return 0;
+  }
+
+  private void add(Indexer indexer, SourceDocument d, boolean textMode) throws Exception {
+    if (!textMode && d.vector() == null) {
+      throw new IllegalArgumentException("no \"" + vectorField + "\" member");
+    }
+    indexer.add(d);
+  }
+
+  /**
+   * Reads up to --adapter-sample documents into {@code head}, encodes them once, fits the adapter
+   * on their vectors; the head documents then carry their vectors so they are not encoded twice.
+   */
+  private Adapter fitAdapter(JsonlDocuments docs, List<SourceDocument> head, TextEncoder enc, String fp,
+      PrintWriter err) throws Exception {
+    for (SourceDocument d = head.size() < adapterSample ? docs.next() : null; d != null;
+        d = head.size() < adapterSample ? docs.next() : null) {
+      head.add(d);
+    }
+    List<String> texts = new ArrayList<>();
+    List<Integer> at = new ArrayList<>();
+    for (int i = 0; i < head.size(); i++) {
+      SourceDocument d = head.get(i);
+      if (d.vector() == null && d.text() != null && !d.text().isBlank()) {
+        texts.add(d.text());
+        at.add(i);
+      }
+    }
+    err.printf(Locale.ROOT, "encoding %,d documents to fit the %s adapter ...%n", head.size(), adapter);
+    err.flush();
+    if (enc != null && !texts.isEmpty()) {
+      float[][] v = enc.encodeDocuments(texts);
+      for (int j = 0; j < v.length; j++) {
+        SourceDocument d = head.get(at.get(j));
+        head.set(at.get(j), new SourceDocument(d.id(), v[j], null, d.stored()));
+      }
+    }
+    float[][] sample = head.stream().filter(d -> d.vector() != null).map(SourceDocument::vector).toArray(float[][]::new);
+    return AdapterBuilder.build(adapter, sample, null, null, fp, seed,
+        r -> {
+          err.printf(Locale.ROOT, "  epoch %2d  train %.5f  held-out %.5f%s%n", r.epoch(), r.trainLoss(),
+              r.validationLoss(), r.improved() ? " *" : "");
+          err.flush();
+        });
   }
 }

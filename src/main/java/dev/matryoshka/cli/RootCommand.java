@@ -19,6 +19,8 @@ import picocli.CommandLine.Spec;
       IndexCommand.class,
       SearchCommand.class,
       InspectCommand.class,
+      EvalCommand.class,
+      TrainAdapterCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
 public final class RootCommand implements Runnable {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.matryoshka.index.JsonlDocuments;
 import dev.matryoshka.index.MatryoshkaSearcher;
+import dev.matryoshka.index.TextSearcher;
 import dev.matryoshka.search.MatryoshkaKnnQuery;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,6 +33,9 @@ public final class SearchCommand implements Callable<Integer> {
   static final class QueryInput {
     @Option(names = "--vector-json", paramLabel = "JSON", description = "Query vector as a JSON array.")
     String vectorJson;
+
+    @Option(names = "--query", paramLabel = "TEXT", description = "Query text, encoded with the index's model.")
+    String text;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -44,6 +48,20 @@ public final class SearchCommand implements Callable<Integer> {
       description = "Candidates = ceil(k x F) (default: " + MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE + ").")
   Float oversample;
 
+  @picocli.CommandLine.Mixin ModelOptions modelOptions;
+
+  @Option(names = "--mode", defaultValue = "vector", description = "vector, bm25 or hybrid (BM25 + vector fused).")
+  String mode;
+
+  @Option(names = "--fusion", defaultValue = "rrf", description = "Hybrid fusion: rrf (k=60) or linear.")
+  String fusion;
+
+  @Option(names = "--weight", defaultValue = "0.5", description = "Linear fusion: weight of the vector side.")
+  double weight;
+
+  @Option(names = "--depth", defaultValue = "100", description = "Hybrid: hits taken from each side before fusing.")
+  int depth;
+
   @Option(names = "--json", description = "Print {\"hits\":[{\"id\",\"score\"}]} on stdout.")
   boolean json;
 
@@ -54,6 +72,39 @@ public final class SearchCommand implements Callable<Integer> {
       MatryoshkaKnnQuery.candidates(k, os); // checks k and oversample before opening anything
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (!List.of("vector", "bm25", "hybrid").contains(mode)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--mode must be vector, bm25 or hybrid; got=" + mode);
+    }
+    if (!mode.equals("vector") && query.text == null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--mode " + mode + " needs --query TEXT");
+    }
+    if (mode.equals("bm25")) {
+      try (MatryoshkaSearcher s = MatryoshkaSearcher.open(index)) {
+        long t0 = System.nanoTime();
+        var hits = s.bm25(query.text, k, null);
+        if (hits.isEmpty() && s.bm25Query(query.text) == null) {
+          spec.commandLine().getErr().println("note: query has no searchable terms after analysis");
+        }
+        print(s, hits, (System.nanoTime() - t0) / 1e6);
+      }
+      return 0;
+    }
+    if (query.text != null) {
+      try (TextSearcher ts = TextSearcher.open(index, modelOptions.model, modelOptions.options())) {
+        long t0 = System.nanoTime();
+        List<MatryoshkaSearcher.Hit> hits;
+        if (mode.equals("hybrid")) {
+          var r = ts.hybrid(query.text, k, os, null, fusion, weight, depth);
+          if (r.note() != null) spec.commandLine().getErr().println("note: " + r.note());
+          hits = r.hits();
+        } else {
+          hits = ts.search(query.text, k, os, null);
+        }
+        print(ts.vectors(), hits, (System.nanoTime() - t0) / 1e6);
+      }
+      return 0;
     }
     float[] q = JsonlDocuments.parseVector(query.vectorJson, "--vector-json");
     try (MatryoshkaSearcher s = MatryoshkaSearcher.open(index)) {

@@ -1,5 +1,7 @@
 package dev.matryoshka.encode;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -41,7 +43,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A folder holds {@code model.onnx}, {@code tokenizer.json} and optionally {@value
  * ModelConfig#FILE_NAME}; without it the config is {@link ModelConfig#defaults(String)} named after
- * the folder.
+ * the folder, except that a sentence-transformers export's {@code sentence_bert_config.json}
+ * ({@code max_seq_length}) and {@code 1_Pooling/config.json} (CLS or mean) are honoured. Folder
+ * models are opened by ONNX Runtime from the file, so models with external weight files work.
  *
  * <p>Bundled models are read from the class path into memory and handed to ONNX Runtime as bytes
  * rather than unpacked to a cache folder: nothing is written to disk, several JVMs and versions
@@ -82,6 +86,8 @@ public final class Models {
 
   /** Fingerprints by source identity (location, size, modification time), once per process. */
   private static final Map<String, String> FINGERPRINTS = new ConcurrentHashMap<>();
+
+  private static final ObjectMapper ST_JSON = new ObjectMapper();
 
   private Models() {}
 
@@ -177,12 +183,47 @@ public final class Models {
     ModelConfig config =
         Files.exists(cfgFile)
             ? ModelConfig.read(cfgFile, folderName)
-            : ModelConfig.defaults(folderName);
+            : sentenceTransformersDefaults(dir, ModelConfig.defaults(folderName));
     byte[] tokenizer = Files.readAllBytes(tokFile);
     String fp = fileFingerprint(model);
     return OnnxTextEncoder.open(
         (env, so) -> env.createSession(model.toString(), so),
         model.toString(), tokenizer, tokFile.toString(), config, fp, dir.toString(), options);
+  }
+
+  /**
+   * A folder exported from sentence-transformers says its token limit and pooling in its own
+   * files; using them beats generic defaults (MiniLM's limit is 256, its tokenizer.json says
+   * 128). Only read when there is no {@value ModelConfig#FILE_NAME}, which always wins.
+   */
+  static ModelConfig sentenceTransformersDefaults(Path dir, ModelConfig config)
+      throws IOException {
+    JsonNode st = readJsonIfPresent(dir.resolve("sentence_bert_config.json"));
+    if (st != null && st.path("max_seq_length").canConvertToInt()
+        && st.path("max_seq_length").asInt() >= 3) {
+      config = config.withMaxTokens(
+          Math.min(st.path("max_seq_length").asInt(), ModelConfig.MAX_TOKENS_LIMIT));
+    }
+    JsonNode pooling = readJsonIfPresent(dir.resolve("1_Pooling").resolve("config.json"));
+    if (pooling != null) {
+      if (pooling.path("pooling_mode_cls_token").asBoolean(false)) {
+        config = config.withPooling(Pooling.CLS);
+      } else if (pooling.path("pooling_mode_mean_tokens").asBoolean(false)) {
+        config = config.withPooling(Pooling.MEAN);
+      }
+    }
+    return config;
+  }
+
+  private static JsonNode readJsonIfPresent(Path f) throws IOException {
+    if (!Files.isRegularFile(f)) {
+      return null;
+    }
+    try {
+      return ST_JSON.readTree(f.toFile());
+    } catch (IOException e) {
+      throw new IOException("cannot read " + f + ": " + e.getMessage(), e);
+    }
   }
 
   /**

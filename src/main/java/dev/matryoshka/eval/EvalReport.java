@@ -68,8 +68,9 @@ public final class EvalReport {
     public Row {
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(adapter, "adapter");
-      if (dims < 1) {
-        throw new IllegalArgumentException("dims must be >= 1; got=" + dims);
+      if (dims < 0) {
+        // 0 marks rows without vectors (BM25)
+        throw new IllegalArgumentException("dims must be >= 0; got=" + dims);
       }
       boolean retrieval = ndcgAt10 != null && recallAt100 != null && mrrAt10 != null;
       boolean none = ndcgAt10 == null && recallAt100 == null && mrrAt10 == null;

@@ -161,7 +161,7 @@ public final class Indexer implements Closeable {
     int vi = 0;
     for (SourceDocument d : b.docs) {
       float[] v = d.vector() != null ? d.vector() : b.encoded[vi++];
-      writer.add(d.id(), adapter.apply(v), d.stored());
+      writer.add(d.id(), adapter.apply(v), d.stored(), d.text());
       stats.written++;
       sinceCommit++;
     }

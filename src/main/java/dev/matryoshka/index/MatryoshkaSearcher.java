@@ -43,6 +43,7 @@ public final class MatryoshkaSearcher implements Closeable {
     this.dir = dir;
     this.reader = reader;
     this.searcher = new IndexSearcher(reader);
+    this.searcher.setSimilarity(TextAnalysis.bm25());
     this.userData = readUserData(reader);
     IndexSettings s = IndexSettings.fromUserData(userData);
     if (s == null) {
@@ -140,6 +141,95 @@ public final class MatryoshkaSearcher implements Closeable {
       }
     }
     return m;
+  }
+
+  /** Result of a hybrid search: hits and, when a side could not run, a note saying why. */
+  public record HybridResult(List<Hit> hits, String note) {}
+
+  /** True when the index has the BM25 text field. */
+  public boolean hasText() {
+    return org.apache.lucene.index.FieldInfos.getMergedFieldInfos(reader).fieldInfo(TextAnalysis.FIELD) != null;
+  }
+
+  /** The BM25 query for {@code text} (terms of the index's analyser), or null if none remain. */
+  public Query bm25Query(String text) {
+    if (!hasText()) {
+      throw new IllegalArgumentException(
+          "this index has no analysed text for BM25 (built from vectors without text); use vector search");
+    }
+    String name = TextAnalysis.recorded(userData);
+    var terms = TextAnalysis.terms(TextAnalysis.analyzer(name == null ? TextAnalysis.DEFAULT_ANALYZER : name), text);
+    if (terms.isEmpty()) {
+      return null;
+    }
+    var b = new org.apache.lucene.search.BooleanQuery.Builder();
+    for (String t : terms) {
+      b.add(new org.apache.lucene.search.TermQuery(new org.apache.lucene.index.Term(TextAnalysis.FIELD, t)),
+          org.apache.lucene.search.BooleanClause.Occur.SHOULD);
+    }
+    return b.build();
+  }
+
+  /** BM25 top n (empty when the text analyses to no terms). */
+  public List<Hit> bm25(String text, int n, Query filter) throws IOException {
+    Query q = bm25Query(text);
+    if (q == null) {
+      return List.of();
+    }
+    return hits(searcher.search(withFilter(q, filter), n));
+  }
+
+  private static Query withFilter(Query q, Query filter) {
+    if (filter == null) return q;
+    return new org.apache.lucene.search.BooleanQuery.Builder()
+        .add(q, org.apache.lucene.search.BooleanClause.Occur.MUST)
+        .add(filter, org.apache.lucene.search.BooleanClause.Occur.FILTER).build();
+  }
+
+  /**
+   * Hybrid search: BM25 top {@code depth} and Matryoshka top {@code depth} under the same filter,
+   * fused by reciprocal rank fusion ({@code "rrf"}, k = 60) or a min-max normalised linear
+   * combination ({@code "linear"}, {@code weight} on the vector side). A text that analyses to no
+   * terms falls back to vector search, and the note says so.
+   */
+  public HybridResult hybrid(float[] vector, String text, int k, float oversample, Query filter,
+      String fusion, double weight, int depth) throws IOException {
+    int n = Math.max(k, depth);
+    Query bq = bm25Query(text);
+    List<ScoreDoc> vec = java.util.Arrays.asList(searcher.search(query(vector, n, oversample, filter), n).scoreDocs);
+    if (bq == null) {
+      return new HybridResult(hits(new TopDocs(new org.apache.lucene.search.TotalHits(vec.size(),
+          org.apache.lucene.search.TotalHits.Relation.EQUAL_TO), vec.subList(0, Math.min(k, vec.size())).toArray(ScoreDoc[]::new))),
+          "query text \"" + text + "\" has no searchable terms after analysis; vector results only");
+    }
+    List<ScoreDoc> kw = java.util.Arrays.asList(searcher.search(withFilter(bq, filter), n).scoreDocs);
+    ScoreDoc[] fused = switch (fusion) {
+      case "rrf" -> dev.matryoshka.search.Fusion.rrf(k, dev.matryoshka.search.Fusion.DEFAULT_RRF_K, vec, kw);
+      case "linear" -> dev.matryoshka.search.Fusion.linear(k, weight, vec, kw);
+      default -> throw new IllegalArgumentException("unknown fusion \"" + fusion + "\"; expected rrf or linear");
+    };
+    return new HybridResult(hits(new TopDocs(new org.apache.lucene.search.TotalHits(fused.length,
+        org.apache.lucene.search.TotalHits.Relation.EQUAL_TO), fused)), null);
+  }
+
+  /** The stored full vector of a document (a copy), or null if it has none. */
+  public float[] vector(int doc) throws IOException {
+    var leaves = reader.leaves();
+    var leaf = leaves.get(org.apache.lucene.index.ReaderUtil.subIndex(doc, leaves));
+    var values = leaf.reader().getFloatVectorValues(settings.field());
+    if (values == null) {
+      return null;
+    }
+    var it = values.iterator();
+    int local = doc - leaf.docBase;
+    return it.advance(local) == local ? values.vectorValue(it.index()).clone() : null;
+  }
+
+  /** Lucene doc number of a document id, or -1. */
+  public int docOf(String id) throws IOException {
+    TopDocs td = searcher.search(new org.apache.lucene.search.TermQuery(
+        new org.apache.lucene.index.Term(MatryoshkaWriter.ID_FIELD, id)), 1);
+    return td.scoreDocs.length == 0 ? -1 : td.scoreDocs[0].doc;
   }
 
   @Override

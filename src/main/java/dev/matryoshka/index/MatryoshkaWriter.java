@@ -45,7 +45,10 @@ public final class MatryoshkaWriter implements Closeable {
   private final FieldType vectorType;
   private final Map<String, String> extraUserData = new HashMap<>();
 
-  private MatryoshkaWriter(Directory dir, IndexWriter writer, IndexSettings settings) {
+  private final String analyzer;
+
+  private MatryoshkaWriter(Directory dir, IndexWriter writer, IndexSettings settings, String analyzer) {
+    this.analyzer = analyzer;
     this.dir = dir;
     this.writer = writer;
     this.settings = settings;
@@ -62,6 +65,15 @@ public final class MatryoshkaWriter implements Closeable {
    */
   public static MatryoshkaWriter open(Path path, IndexSettings settings, boolean overwrite)
       throws IOException {
+    return open(path, settings, overwrite, null);
+  }
+
+  /**
+   * As {@link #open(Path, IndexSettings, boolean)}, with the analyser of the BM25 text field
+   * (null: the existing index's, else {@value TextAnalysis#DEFAULT_ANALYZER}).
+   */
+  public static MatryoshkaWriter open(Path path, IndexSettings settings, boolean overwrite,
+      String analyzer) throws IOException {
     Files.createDirectories(path);
     Directory dir = FSDirectory.open(path);
     try {
@@ -85,10 +97,16 @@ public final class MatryoshkaWriter implements Closeable {
                 settings.modelName() != null ? settings.modelName() : stored.modelName(),
                 settings.modelFingerprint() != null ? settings.modelFingerprint() : stored.modelFingerprint());
       }
-      IndexWriterConfig iwc = config(settings)
+      String recorded = previous.get(TextAnalysis.ANALYZER_KEY);
+      if (recorded != null && analyzer != null && !recorded.equals(analyzer)) {
+        throw new IllegalArgumentException("index at " + path + " analyses text with " + recorded
+            + ", requested " + analyzer + "; pass --overwrite to replace it");
+      }
+      String chosen = recorded != null ? recorded : analyzer != null ? analyzer : TextAnalysis.DEFAULT_ANALYZER;
+      IndexWriterConfig iwc = config(settings, TextAnalysis.analyzer(chosen))
           .setOpenMode(overwrite ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
       IndexWriter w = new IndexWriter(dir, iwc);
-      MatryoshkaWriter mw = new MatryoshkaWriter(dir, w, settings);
+      MatryoshkaWriter mw = new MatryoshkaWriter(dir, w, settings, chosen);
       for (var e : previous.entrySet()) {
         if (!e.getKey().startsWith(IndexSettings.P)) {
           mw.extraUserData.put(e.getKey(), e.getValue());
@@ -103,7 +121,13 @@ public final class MatryoshkaWriter implements Closeable {
 
   /** Writer configuration shared by every writer of Matryoshka indexes. */
   public static IndexWriterConfig config(IndexSettings settings) {
-    IndexWriterConfig iwc = new IndexWriterConfig();
+    return config(settings, TextAnalysis.analyzer(TextAnalysis.DEFAULT_ANALYZER));
+  }
+
+  /** Writer configuration with the analyser of the BM25 text field. */
+  public static IndexWriterConfig config(IndexSettings settings, org.apache.lucene.analysis.Analyzer analyzer) {
+    IndexWriterConfig iwc = new IndexWriterConfig(analyzer);
+    iwc.setSimilarity(TextAnalysis.bm25());
     iwc.setCodec(new MatryoshkaCodec(new MatryoshkaHnswVectorsFormat(
         settings.prefixDims(), settings.maxConn(), settings.beamWidth())));
     iwc.setRAMBufferSizeMB(256);
@@ -126,7 +150,21 @@ public final class MatryoshkaWriter implements Closeable {
    * @throws IllegalArgumentException for a bad vector (message names field and value) or empty id
    */
   public void add(String id, float[] vector, Map<String, String> stored) throws IOException {
-    writer.updateDocument(new Term(ID_FIELD, checkId(id)), document(id, vector, stored));
+    add(id, vector, stored, null);
+  }
+
+  /** As {@link #add(String, float[], Map)}, also indexing {@code text} for BM25 (when not blank). */
+  public void add(String id, float[] vector, Map<String, String> stored, String text) throws IOException {
+    Document d = document(id, vector, stored);
+    if (text != null && !text.isBlank()) {
+      d.add(new org.apache.lucene.document.TextField(TextAnalysis.FIELD, text, Field.Store.NO));
+    }
+    writer.updateDocument(new Term(ID_FIELD, checkId(id)), d);
+  }
+
+  /** Name of the analyser of the BM25 text field. */
+  public String analyzer() {
+    return analyzer;
   }
 
   /** Builds the Lucene document {@link #add} writes (for callers that batch documents). */
@@ -179,6 +217,7 @@ public final class MatryoshkaWriter implements Closeable {
     extraUserData.putAll(extra);
     Map<String, String> data = new HashMap<>(extraUserData);
     data.putAll(settings.toUserData());
+    data.put(TextAnalysis.ANALYZER_KEY, analyzer);
     writer.setLiveCommitData(data.entrySet());
     return writer.commit();
   }

@@ -1,0 +1,30 @@
+package dev.matryoshka.adapt;
+
+/**
+ * Receives one report per epoch from {@link AdapterTrainer}; the CLI prints them. Called on the
+ * training thread, so it should return quickly.
+ *
+ * <pre>{@code
+ * new AdapterTrainer(options, r -> System.err.printf("epoch %d loss %.4f%n", r.epoch(), r.trainLoss()));
+ * }</pre>
+ */
+@FunctionalInterface
+public interface TrainingListener {
+
+  /** Does nothing. */
+  TrainingListener NONE = report -> {};
+
+  /** Called after each epoch's validation. */
+  void onEpoch(EpochReport report);
+
+  /**
+   * One epoch of training.
+   *
+   * @param epoch 1-based; epoch 0 reports the held-out loss of the starting map, before training
+   * @param trainLoss mean loss over the epoch's training steps (NaN for epoch 0)
+   * @param validationLoss loss on the held-out part (what early stopping watches)
+   * @param improved whether this epoch is the best so far (its weights are kept)
+   * @param seconds wall time of the epoch
+   */
+  record EpochReport(int epoch, double trainLoss, double validationLoss, boolean improved, double seconds) {}
+}

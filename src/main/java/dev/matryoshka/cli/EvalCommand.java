@@ -1,0 +1,153 @@
+package dev.matryoshka.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.matryoshka.eval.EvalReport;
+import dev.matryoshka.eval.EvalRunner;
+import dev.matryoshka.eval.Plot;
+import dev.matryoshka.search.MatryoshkaKnnQuery;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code matryoshka eval}: quality numbers on a named dataset. */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    description = {
+      "Evaluate on a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv: nDCG@10, recall@100, MRR@10)",
+      "or an STS folder (score<TAB>sentence1<TAB>sentence2: Spearman).",
+      "Rows: exact search at full and truncated dims, per adapter, and the index path",
+      "(prefix HNSW + full rerank). Encoded vectors are cached by model fingerprint."
+    })
+public final class EvalCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "BEIR or STS folder.")
+  Path dataset;
+
+  @Option(names = "--split", defaultValue = "test", description = "BEIR qrels split.")
+  String split;
+
+  @Mixin ModelOptions modelOptions;
+
+  @Option(names = "--prefix-dims", defaultValue = "64", description = "Prefix dims of the index path.")
+  int prefixDims;
+
+  @Option(names = "--dims", split = ",", defaultValue = "32,64,128,256", description = "Truncated dims for exact rows.")
+  int[] dims;
+
+  @Option(names = "--adapter", split = ",", defaultValue = "none",
+      description = "Adapters to compare: none, rotation, learned, learned-supervised, or an adapter FILE (repeat or comma-separate).")
+  List<String> adapters;
+
+  @Option(names = "--oversample", paramLabel = "F", description = "Oversample of the index row (default: library default).")
+  Float oversample;
+
+  @Option(names = "--oversample-curve", split = ",", paramLabel = "F,...",
+      description = "Also evaluate the index path at these oversamples (e.g. 1,2,3,5,10,20).")
+  float[] curve;
+
+  @Option(names = "--mode", split = ",", defaultValue = "vector",
+      description = "Rows to compute: vector (exact + index), bm25, hybrid, or all.")
+  List<String> modes;
+
+  @Option(names = "--json", paramLabel = "OUT", description = "Write the JSON report here ('-' = stdout).")
+  String json;
+
+  @Option(names = "--plot", paramLabel = "OUT.png|svg", description = "Plot quality against dims (and the oversample curve beside it).")
+  Path plot;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.exists(dataset)) {
+      throw new CliException("dataset not found: " + dataset);
+    }
+    List<String> ads = new ArrayList<>();
+    ads.add("none");
+    for (String a : adapters) if (!ads.contains(a)) ads.add(a);
+    float os = oversample == null ? MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE : oversample;
+    MatryoshkaKnnQuery.candidates(10, os);
+    var opts = new EvalRunner.Options(modelOptions.modelOr(dev.matryoshka.encode.Models.DEFAULT_MODEL),
+        modelOptions.options(), split, prefixDims, dims, ads, os, curve == null ? new float[0] : curve, modes);
+    for (String m : modes) {
+      if (!List.of("vector", "bm25", "hybrid", "all").contains(m)) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--mode must be vector, bm25, hybrid or all; got=" + m);
+      }
+    }
+    var err = spec.commandLine().getErr();
+    EvalRunner.Result r = EvalRunner.run(dataset, opts, err);
+    var out = spec.commandLine().getOut();
+    if (!"-".equals(json)) {
+      out.println(r.report().toTable());
+      if (!r.curve().isEmpty()) {
+        out.println("index path (prefix " + prefixDims + " + full rerank) by oversample:");
+        out.println("adapter              oversample  ndcg_at_10  recall_at_100  mrr_at_10");
+        for (var p : r.curve()) {
+          out.printf(Locale.ROOT, "%-20s %10.1f  %10.4f  %13.4f  %9.4f%n", p.adapter(), p.oversample(),
+              p.ndcgAt10(), p.recallAt100(), p.mrrAt10());
+        }
+      }
+      out.flush();
+    }
+    if (json != null) {
+      ObjectMapper om = new ObjectMapper();
+      ObjectNode root = (ObjectNode) om.readTree(r.report().toJson());
+      root.put("oversample", os);
+      root.put("prefix_dims", prefixDims);
+      if (!r.curve().isEmpty()) {
+        ArrayNode c = root.putArray("oversample_curve");
+        for (var p : r.curve()) {
+          c.addObject().put("mode", "index").put("dims", prefixDims).put("adapter", p.adapter())
+              .put("oversample", p.oversample()).put("ndcg_at_10", p.ndcgAt10())
+              .put("recall_at_100", p.recallAt100()).put("mrr_at_10", p.mrrAt10());
+        }
+      }
+      ObjectNode secs = root.putObject("seconds");
+      r.seconds().forEach(secs::put);
+      String text = om.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+      if ("-".equals(json)) {
+        out.println(text);
+        out.flush();
+      } else {
+        Files.writeString(Path.of(json), text + "\n");
+        err.println("wrote " + json);
+      }
+    }
+    if (plot != null) {
+      EvalReport rep = r.report();
+      boolean sts = rep.rows().stream().anyMatch(EvalReport.Row::isSts);
+      Plot.metricVsDims(plot, rep, sts ? EvalReport.SPEARMAN : EvalReport.NDCG_AT_10);
+      err.println("wrote " + plot);
+      if (!r.curve().isEmpty()) {
+        Map<String, List<EvalRunner.CurvePoint>> by = new LinkedHashMap<>();
+        for (var p : r.curve()) by.computeIfAbsent(p.adapter(), k -> new ArrayList<>()).add(p);
+        List<Plot.Series> series = new ArrayList<>();
+        by.forEach((a, pts) -> series.add(new Plot.Series("index, adapter " + a,
+            pts.stream().mapToDouble(EvalRunner.CurvePoint::oversample).toArray(),
+            pts.stream().mapToDouble(EvalRunner.CurvePoint::ndcgAt10).toArray())));
+        String name = plot.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        Path curvePlot = plot.resolveSibling(name.substring(0, dot) + "-oversample" + name.substring(dot));
+        Plot.xy(curvePlot, rep.dataset() + ": nDCG@10 of the index path vs oversample", "oversample",
+            "nDCG@10", Plot.Scale.LINEAR, series);
+        err.println("wrote " + curvePlot);
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,145 @@
+package dev.matryoshka.cli;
+
+import dev.matryoshka.adapt.Adapter;
+import dev.matryoshka.adapt.AdapterIO;
+import dev.matryoshka.encode.Models;
+import dev.matryoshka.encode.TextEncoder;
+import dev.matryoshka.eval.EmbeddingCache;
+import dev.matryoshka.index.AdapterBuilder;
+import dev.matryoshka.index.JsonlDocuments;
+import dev.matryoshka.index.SourceDocument;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code matryoshka train-adapter}: fit or learn an adapter and write it to a file. */
+@Command(
+    name = "train-adapter",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    description = {
+      "Fit a rotation or learn a projection that puts the model's most useful directions first,",
+      "so short prefixes search well. Use the file with: index --adapter-file FILE.",
+      "learned-supervised also needs --queries and --qrels from a TRAIN split (never the test split)."
+    })
+public final class TrainAdapterCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--input", required = true, paramLabel = "FILE", description = "Corpus JSONL (BEIR or --text-field).")
+  Path input;
+
+  @Option(names = "--text-field", paramLabel = "NAME", description = "Member holding the text (default: BEIR title + text).")
+  String textField;
+
+  @Option(names = "--kind", defaultValue = "learned", description = "rotation, learned or learned-supervised.")
+  String kind;
+
+  @Option(names = "--queries", paramLabel = "FILE", description = "Train queries JSONL ({\"_id\",\"text\"}).")
+  Path queries;
+
+  @Option(names = "--qrels", paramLabel = "FILE", description = "Train qrels TSV (query-id, corpus-id, score).")
+  Path qrels;
+
+  @Option(names = "--sample", defaultValue = "20000", description = "Documents to train on (the first N).")
+  int sample;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Training seed: the same seed gives the same file.")
+  long seed;
+
+  @Mixin ModelOptions modelOptions;
+
+  @Option(names = "--out", required = true, paramLabel = "FILE", description = "Adapter file to write.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!List.of("rotation", "learned", "learned-supervised").contains(kind)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--kind must be rotation, learned or learned-supervised; got=" + kind);
+    }
+    if (kind.equals("learned-supervised") && (queries == null || qrels == null)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--kind learned-supervised needs --queries and --qrels");
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    List<String> ids = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    try (JsonlDocuments in = new JsonlDocuments(input, null, textField, null)) {
+      for (SourceDocument d = in.next(); d != null && texts.size() < sample; d = in.next()) {
+        if (d.text() != null && !d.text().isBlank()) {
+          ids.add(d.id());
+          texts.add(d.text());
+        }
+      }
+    }
+    long t0 = System.nanoTime();
+    try (TextEncoder enc = Models.open(modelOptions.modelOr(Models.DEFAULT_MODEL), modelOptions.options())) {
+      String fp = enc.info().fingerprint();
+      EmbeddingCache cache = EmbeddingCache.defaultCache();
+      err.printf(Locale.ROOT, "encoding %,d documents with %s (cached by model fingerprint) ...%n", texts.size(), enc.info().name());
+      err.flush();
+      float[][] docs = cache.get(fp, "document", texts, enc::encodeDocuments);
+      float[][] qv = null;
+      float[][] rel = null;
+      if (kind.equals("learned-supervised")) {
+        float[][][] pairs = pairs(enc, cache, ids, docs, err);
+        qv = pairs[0];
+        rel = pairs[1];
+      }
+      long t1 = System.nanoTime();
+      Adapter a = AdapterBuilder.build(kind, docs, qv, rel, fp, seed, r -> {
+        err.printf(Locale.ROOT, "  epoch %2d  train %.5f  held-out %.5f%s  (%.1f s)%n", r.epoch(), r.trainLoss(),
+            r.validationLoss(), r.improved() ? " *" : "", r.seconds());
+        err.flush();
+      });
+      double trainSecs = (System.nanoTime() - t1) / 1e9;
+      if (out.getParent() != null) Files.createDirectories(out.getParent());
+      AdapterIO.write(a, out);
+      err.printf(Locale.ROOT, "wrote %s adapter (%d -> %d dims) to %s: training %.1f s, total %.1f s%n",
+          a.kind(), a.inputDims(), a.outputDims(), out, trainSecs, (System.nanoTime() - t0) / 1e9);
+    }
+    return 0;
+  }
+
+  private float[][][] pairs(TextEncoder enc, EmbeddingCache cache, List<String> ids, float[][] docs,
+      PrintWriter err) throws Exception {
+    Map<String, String> qtext = new HashMap<>();
+    try (JsonlDocuments in = new JsonlDocuments(queries, null, "text", null)) {
+      for (SourceDocument d = in.next(); d != null; d = in.next()) qtext.put(d.id(), d.text());
+    }
+    Map<String, Integer> docAt = new HashMap<>();
+    for (int i = 0; i < ids.size(); i++) docAt.put(ids.get(i), i);
+    List<String> pq = new ArrayList<>();
+    List<float[]> pd = new ArrayList<>();
+    int lineNo = 0;
+    for (String line : Files.readAllLines(qrels)) {
+      lineNo++;
+      String[] f = line.split("\t");
+      if (f.length < 3 || (lineNo == 1 && !f[2].trim().matches("-?\\d+"))) continue; // header
+      String q = qtext.get(f[0]);
+      Integer d = docAt.get(f[1]);
+      if (q != null && d != null && Integer.parseInt(f[2].trim()) > 0) {
+        pq.add(q);
+        pd.add(docs[d]);
+      }
+    }
+    if (pq.isEmpty()) {
+      throw new CliException("no (query, relevant document) pairs found in " + qrels + " for the documents in " + input);
+    }
+    err.printf(Locale.ROOT, "%,d training pairs from %s%n", pq.size(), qrels);
+    float[][] qv = cache.get(enc.info().fingerprint(), "query-pairs", pq, enc::encodeQueries);
+    return new float[][][] {qv, pd.toArray(float[][]::new)};
+  }
+}

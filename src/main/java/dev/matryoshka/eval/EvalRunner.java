@@ -1,0 +1,273 @@
+package dev.matryoshka.eval;
+
+import dev.matryoshka.adapt.Adapter;
+import dev.matryoshka.encode.EncoderOptions;
+import dev.matryoshka.encode.Models;
+import dev.matryoshka.encode.TextEncoder;
+import dev.matryoshka.index.IndexSettings;
+import dev.matryoshka.index.MatryoshkaSearcher;
+import dev.matryoshka.index.MatryoshkaWriter;
+import dev.matryoshka.index.Similarity;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Runs {@code matryoshka eval}: encodes a BEIR or STS dataset once (cached), then reports exact
+ * search at full and truncated dims, with and without adapters, and the index path (prefix HNSW
+ * + full rerank) at the default oversample and along an oversample curve.
+ *
+ * <pre>{@code
+ * EvalRunner.Result r = EvalRunner.run(Path.of("../shared/data/scifact"), EvalRunner.Options.defaults(), log);
+ * System.out.println(r.report().toTable());
+ * }</pre>
+ */
+public final class EvalRunner {
+
+  /**
+   * @param model model name or folder
+   * @param encoder encoder threads and batch size
+   * @param split BEIR split to evaluate
+   * @param prefixDims prefix dims of the index path
+   * @param dims truncated dims for exact rows (those below the model's dims are used)
+   * @param adapters adapters to compare ("none" first)
+   * @param oversample oversample of the index row
+   * @param curve oversample values for the index curve (empty: none)
+   */
+  public record Options(String model, EncoderOptions encoder, String split, int prefixDims,
+      int[] dims, List<String> adapters, float oversample, float[] curve, List<String> modes) {
+    /** bge-small-en-v1.5, test split, prefix 64, dims 32..256, no adapter, oversample 4, vector rows. */
+    public static Options defaults() {
+      return new Options(Models.DEFAULT_MODEL, EncoderOptions.defaults(), "test", 64,
+          new int[] {32, 64, 128, 256}, List.of("none"), 4f, new float[0], List.of("vector"));
+    }
+
+    boolean wants(String mode) {
+      return modes.contains(mode) || modes.contains("all");
+    }
+  }
+
+  /** One point of the index-path curve. */
+  public record CurvePoint(String adapter, float oversample, double ndcgAt10, double recallAt100, double mrrAt10) {}
+
+  /** The report, the curve, and how long things took. */
+  public record Result(EvalReport report, List<CurvePoint> curve, Map<String, Double> seconds) {}
+
+  private EvalRunner() {}
+
+  /** True when {@code dir} looks like a BEIR folder (else it is treated as STS). */
+  public static boolean isBeir(Path dir) {
+    return Files.isRegularFile(dir.resolve("corpus.jsonl")) || Files.isRegularFile(dir.resolve("corpus.jsonl.gz"));
+  }
+
+  /** Runs the evaluation; progress goes to {@code log}. */
+  public static Result run(Path dir, Options o, PrintWriter log) throws IOException {
+    if (!Files.isDirectory(dir) && !Files.isRegularFile(dir)) {
+      throw new IllegalArgumentException("dataset not found: " + dir);
+    }
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    long t0 = System.nanoTime();
+    try (TextEncoder enc = Models.open(o.model(), o.encoder())) {
+      seconds.put("model_load", (System.nanoTime() - t0) / 1e9);
+      return isBeir(dir) ? beir(dir, o, enc, log, seconds) : sts(dir, o, enc, log, seconds);
+    }
+  }
+
+  private static float[][] encode(EmbeddingCache cache, TextEncoder enc, String role, List<String> texts,
+      PrintWriter log, Map<String, Double> seconds) throws IOException {
+    long t0 = System.nanoTime();
+    log.printf(Locale.ROOT, "encoding %,d %s texts with %s (cached by model fingerprint) ...%n",
+        texts.size(), role, enc.info().name());
+    log.flush();
+    float[][] v = cache.get(enc.info().fingerprint(), role, texts,
+        role.startsWith("query") ? enc::encodeQueries : enc::encodeDocuments);
+    seconds.merge("encode_" + role, (System.nanoTime() - t0) / 1e9, Double::sum);
+    return v;
+  }
+
+  private static Result beir(Path dir, Options o, TextEncoder enc, PrintWriter log,
+      Map<String, Double> seconds) throws IOException {
+    BeirDataset ds = BeirDataset.load(dir, o.split());
+    EmbeddingCache cache = EmbeddingCache.defaultCache();
+    float[][] docs = encode(cache, enc, "document", ds.docTexts(), log, seconds);
+    float[][] queries = encode(cache, enc, "query", ds.queryTexts(), log, seconds);
+    int full = enc.info().dims();
+    String fp = enc.info().fingerprint();
+    EvalAdapters.Pairs pairs = o.adapters().contains("learned-supervised") ? trainPairs(dir, ds, docs, cache, enc, log, seconds) : null;
+    List<EvalReport.Row> rows = new ArrayList<>();
+    List<CurvePoint> curve = new ArrayList<>();
+    boolean bm25Done = false;
+    for (String spec : o.adapters()) {
+      long ta = System.nanoTime();
+      Adapter a = EvalAdapters.build(spec, docs, pairs, fp, log);
+      seconds.put("adapter_" + spec, (System.nanoTime() - ta) / 1e9);
+      String label = EvalAdapters.label(spec);
+      float[][] d = EvalAdapters.apply(a, docs);
+      float[][] q = EvalAdapters.apply(a, queries);
+      if (o.wants("vector")) {
+        for (int dims : dimsFor(o.dims(), full)) {
+          rows.add(EvalReport.Row.retrieval("exact", dims, label,
+              RetrievalEvaluator.exact(ds, q, d, ExactRetrieval.Similarity.COSINE, dims)));
+        }
+      }
+      Path tmp = Files.createTempDirectory("matryoshka-eval");
+      try {
+        long tb = System.nanoTime();
+        buildIndex(tmp, ds, d, full, o.prefixDims());
+        seconds.put("index_build_" + spec, (System.nanoTime() - tb) / 1e9);
+        try (MatryoshkaSearcher s = MatryoshkaSearcher.open(tmp)) {
+          if (o.wants("bm25") && !bm25Done) {
+            long tq = System.nanoTime();
+            rows.add(EvalReport.Row.retrieval("bm25", 0, "none", bm25Scores(s, ds)));
+            seconds.put("bm25_queries", (System.nanoTime() - tq) / 1e9);
+            bm25Done = true;
+          }
+          if (o.wants("hybrid")) {
+            long tq = System.nanoTime();
+            rows.add(EvalReport.Row.retrieval("hybrid", o.prefixDims(), label, hybridScores(s, ds, q, o.oversample())));
+            seconds.put("hybrid_queries_" + spec, (System.nanoTime() - tq) / 1e9);
+          }
+          long tv = System.nanoTime();
+          RetrievalScores main = indexScores(s, ds, q, o.oversample());
+          seconds.put("index_queries_" + spec, (System.nanoTime() - tv) / 1e9);
+          if (o.wants("vector")) {
+            rows.add(EvalReport.Row.retrieval("index", o.prefixDims(), label, main));
+          }
+          for (float os : o.curve()) {
+            RetrievalScores r = indexScores(s, ds, q, os);
+            curve.add(new CurvePoint(label, os, r.ndcgAt10(), r.recallAt100(), r.mrrAt10()));
+          }
+        }
+      } finally {
+        deleteTree(tmp);
+      }
+      log.printf(Locale.ROOT, "adapter %s evaluated%n", label);
+      log.flush();
+    }
+    return new Result(new EvalReport(ds.name(), enc.info().name(), rows), curve, seconds);
+  }
+
+  private static EvalAdapters.Pairs trainPairs(Path dir, BeirDataset test, float[][] docVecs,
+      EmbeddingCache cache, TextEncoder enc, PrintWriter log, Map<String, Double> seconds) throws IOException {
+    if (!Files.isRegularFile(dir.resolve("qrels").resolve("train.tsv"))) {
+      return null;
+    }
+    // never the evaluated split: pairs come from qrels/train.tsv only
+    BeirDataset train = BeirDataset.load(dir, "train");
+    Map<String, Integer> docIndex = new HashMap<>();
+    for (int i = 0; i < test.docs().size(); i++) docIndex.put(test.docs().get(i).id(), i);
+    float[][] tq = encode(cache, enc, "query-train", train.queryTexts(), log, seconds);
+    List<float[]> qs = new ArrayList<>();
+    List<float[]> ds = new ArrayList<>();
+    for (int i = 0; i < train.queries().size(); i++) {
+      var judged = train.qrels().get(train.queries().get(i).id());
+      for (var e : judged.entrySet()) {
+        Integer di = docIndex.get(e.getKey());
+        if (e.getValue() > 0 && di != null) {
+          qs.add(tq[i]);
+          ds.add(docVecs[di]);
+        }
+      }
+    }
+    return new EvalAdapters.Pairs(qs.toArray(float[][]::new), ds.toArray(float[][]::new));
+  }
+
+  static int[] dimsFor(int[] dims, int full) {
+    return java.util.stream.IntStream.concat(
+        java.util.Arrays.stream(dims).filter(x -> x > 0 && x < full), java.util.stream.IntStream.of(full))
+        .distinct().sorted().toArray();
+  }
+
+  private static void buildIndex(Path dir, BeirDataset ds, float[][] vecs, int dims, int prefixDims)
+      throws IOException {
+    IndexSettings st = IndexSettings.forVectors(dims, prefixDims, Similarity.COSINE);
+    try (MatryoshkaWriter w = MatryoshkaWriter.open(dir, st, true)) {
+      for (int i = 0; i < vecs.length; i++) {
+        w.add(ds.docs().get(i).id(), vecs[i], null, ds.docs().get(i).encodingText());
+      }
+      w.commit(Map.of());
+    }
+  }
+
+  /** nDCG@10 and MRR@10 from a k=10 search, recall@100 from a k=100 search, same oversample. */
+  static RetrievalScores indexScores(MatryoshkaSearcher s, BeirDataset ds, float[][] q, float oversample)
+      throws IOException {
+    Map<String, List<String>> top10 = new HashMap<>();
+    Map<String, List<String>> top100 = new HashMap<>();
+    for (int i = 0; i < q.length; i++) {
+      String qid = ds.queries().get(i).id();
+      top10.put(qid, ids(s.search(q[i], 10, oversample, null)));
+      top100.put(qid, ids(s.search(q[i], 100, oversample, null)));
+    }
+    RetrievalScores a = Metrics.evaluate(top10, ds.qrels());
+    RetrievalScores b = Metrics.evaluate(top100, ds.qrels());
+    return new RetrievalScores(a.ndcgAt10(), b.recallAt100(), a.mrrAt10(), a.queries());
+  }
+
+  static RetrievalScores bm25Scores(MatryoshkaSearcher s, BeirDataset ds) throws IOException {
+    Map<String, List<String>> runs = new HashMap<>();
+    for (var q : ds.queries()) {
+      runs.put(q.id(), ids(s.bm25(q.text(), 100, null)));
+    }
+    return Metrics.evaluate(runs, ds.qrels());
+  }
+
+  static RetrievalScores hybridScores(MatryoshkaSearcher s, BeirDataset ds, float[][] q, float oversample)
+      throws IOException {
+    Map<String, List<String>> top10 = new HashMap<>();
+    Map<String, List<String>> top100 = new HashMap<>();
+    for (int i = 0; i < q.length; i++) {
+      var query = ds.queries().get(i);
+      top10.put(query.id(), ids(s.hybrid(q[i], query.text(), 10, oversample, null, "rrf", 0.5, 100).hits()));
+      top100.put(query.id(), ids(s.hybrid(q[i], query.text(), 100, oversample, null, "rrf", 0.5, 100).hits()));
+    }
+    RetrievalScores a = Metrics.evaluate(top10, ds.qrels());
+    RetrievalScores b = Metrics.evaluate(top100, ds.qrels());
+    return new RetrievalScores(a.ndcgAt10(), b.recallAt100(), a.mrrAt10(), a.queries());
+  }
+
+  private static List<String> ids(List<MatryoshkaSearcher.Hit> hits) {
+    return hits.stream().map(MatryoshkaSearcher.Hit::id).toList();
+  }
+
+  private static Result sts(Path dir, Options o, TextEncoder enc, PrintWriter log,
+      Map<String, Double> seconds) throws IOException {
+    StsDataset ds = StsDataset.load(dir);
+    EmbeddingCache cache = EmbeddingCache.defaultCache();
+    // STS is symmetric: both sides are encoded as documents (no query instruction), as MTEB does
+    float[][] e1 = encode(cache, enc, "sts1", ds.sentences1(), log, seconds);
+    float[][] e2 = encode(cache, enc, "sts2", ds.sentences2(), log, seconds);
+    float[][] all = Stream.concat(java.util.Arrays.stream(e1), java.util.Arrays.stream(e2)).toArray(float[][]::new);
+    int full = enc.info().dims();
+    List<EvalReport.Row> rows = new ArrayList<>();
+    for (String spec : o.adapters()) {
+      if (spec.equals("learned-supervised")) {
+        log.println("skipping learned-supervised for STS: no query/document pairs");
+        continue;
+      }
+      Adapter a = EvalAdapters.build(spec, all, null, enc.info().fingerprint(), log);
+      float[][] a1 = EvalAdapters.apply(a, e1);
+      float[][] a2 = EvalAdapters.apply(a, e2);
+      for (int dims : dimsFor(o.dims(), full)) {
+        rows.add(EvalReport.Row.sts("exact", dims, EvalAdapters.label(spec), StsEvaluator.spearman(ds, a1, a2, dims)));
+      }
+    }
+    return new Result(new EvalReport(ds.name(), enc.info().name(), rows), List.of(), seconds);
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) return;
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+    }
+  }
+}
