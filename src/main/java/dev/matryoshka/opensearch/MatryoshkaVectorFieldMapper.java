@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.Query;
@@ -110,12 +111,14 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
         throw new MapperParsingException(
             "[prefix_dims] must be in [1, dims - 1] = [1, " + (d - 1) + "] for field [" + field + "]; got " + p);
       }
-      if (m.getValue() <= 0 || m.getValue() > 512) {
-        throw new MapperParsingException("[m] must be in [1, 512] for field [" + field + "]; got " + m.getValue());
-      }
-      if (efConstruction.getValue() <= 0 || efConstruction.getValue() > 3200) {
+      if (m.getValue() <= 0 || m.getValue() > Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN) {
         throw new MapperParsingException(
-            "[ef_construction] must be in [1, 3200] for field [" + field + "]; got " + efConstruction.getValue());
+            "[m] must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN + "] for field [" + field + "]; got " + m.getValue());
+      }
+      if (efConstruction.getValue() <= 0 || efConstruction.getValue() > Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH) {
+        throw new MapperParsingException(
+            "[ef_construction] must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH + "] for field [" + field
+                + "]; got " + efConstruction.getValue());
       }
       VectorFieldType type =
           new VectorFieldType(

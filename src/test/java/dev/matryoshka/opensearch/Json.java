@@ -46,4 +46,12 @@ final class Json {
     }
     return dot / Math.sqrt(na * nb);
   }
+
+  static String strings(java.util.Collection<String> values) {
+    try {
+      return Rest.JSON.writeValueAsString(values);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 }

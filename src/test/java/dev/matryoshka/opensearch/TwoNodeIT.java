@@ -2,6 +2,7 @@ package dev.matryoshka.opensearch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Random;
@@ -52,6 +53,17 @@ class TwoNodeIT {
     for (int qi = 0; qi < 20; qi++) {
       float[] q = matryoshkaLike(r);
       String body = SingleNodeIT.knn("emb", Json.floats(q), 10, 20);
+      java.util.Set<String> excluded = new java.util.HashSet<>();
+      if (qi % 2 == 1) {
+        // a filter travels to the shards inside the query: leave out the unfiltered top 3
+        JsonNode top = rest.ok("POST", "/one/_search", body).path("hits").path("hits");
+        for (int i = 0; i < 3; i++) {
+          excluded.add(top.get(i).path("_id").asText());
+        }
+        String ids = Json.strings(excluded);
+        body = body.replace("\"oversample\":20.0", "\"oversample\":20.0,\"filter\":{\"bool\":{\"must_not\":{\"ids\":{\"values\":" + ids + "}}}}");
+        assertTrue(body.contains("filter"), body);
+      }
       JsonNode a = rest.ok("POST", "/one/_search", body).path("hits").path("hits");
       // ask the second node, so the query fans out over the transport layer too
       JsonNode b = cluster.rest(1).ok("POST", "/two/_search", body).path("hits").path("hits");
@@ -60,6 +72,7 @@ class TwoNodeIT {
       for (int i = 0; i < a.size(); i++) {
         assertEquals(a.get(i).path("_id").asText(), b.get(i).path("_id").asText(), "query " + qi + " rank " + i);
         assertEquals(a.get(i).path("_score").asDouble(), b.get(i).path("_score").asDouble(), 1e-4);
+        assertFalse(excluded.contains(a.get(i).path("_id").asText()), "filtered-out id returned");
       }
     }
   }
