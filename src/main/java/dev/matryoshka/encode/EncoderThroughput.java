@@ -80,6 +80,16 @@ public final class EncoderThroughput {
             "batch=%d encoder_docs_per_s=%.1f raw_onnx_docs_per_s=%.1f ratio=%.2f%n",
             b, ours, base, ours / base);
       }
+      if (Boolean.parseBoolean(a.getOrDefault("langchain4j", "false"))) {
+        // same texts, same machine, same run: our encoder at batch 32 vs langchain4j's embedAll
+        long s = System.nanoTime();
+        enc.encodeDocuments(docs, 32);
+        double ours = docs.size() / ((System.nanoTime() - s) / 1e9);
+        double theirs = Langchain4jBaseline.docsPerSecond(enc.info().name(), docs);
+        System.out.printf(Locale.ROOT,
+            "langchain4j_embedAll_docs_per_s=%.2f encoder_batch32_docs_per_s=%.2f ratio=%.2f%n",
+            theirs, ours, ours / theirs);
+      }
       System.out.printf(
           Locale.ROOT, "truncated_per_pass=%d%n",
           (enc.inputsTruncated() - truncatedBefore) / Math.max(1, batches.size()));
