@@ -131,7 +131,10 @@ public final class EvalCommand implements Callable<Integer> {
     if (plot != null) {
       EvalReport rep = r.report();
       boolean sts = rep.rows().stream().anyMatch(EvalReport.Row::isSts);
-      Plot.metricVsDims(plot, rep, sts ? EvalReport.SPEARMAN : EvalReport.NDCG_AT_10);
+      // BM25 rows have no dims (0): they cannot sit on a dims axis
+      EvalReport byDims = new EvalReport(rep.dataset(), rep.model(),
+          rep.rows().stream().filter(row -> row.dims() > 0).toList());
+      Plot.metricVsDims(plot, byDims, sts ? EvalReport.SPEARMAN : EvalReport.NDCG_AT_10);
       err.println("wrote " + plot);
       if (!r.curve().isEmpty()) {
         Map<String, List<EvalRunner.CurvePoint>> by = new LinkedHashMap<>();

@@ -1,0 +1,86 @@
+package dev.matryoshka.opensearch;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.index.IndexSettings;
+import org.opensearch.index.codec.AdditionalCodecs;
+import org.opensearch.index.mapper.Mapper;
+import org.opensearch.ingest.Processor;
+import org.opensearch.plugins.EnginePlugin;
+import org.opensearch.plugins.IngestPlugin;
+import org.opensearch.plugins.MapperPlugin;
+import org.opensearch.plugins.Plugin;
+import org.opensearch.plugins.SearchPlugin;
+
+/**
+ * The OpenSearch plugin entry point for Matryoshka vectors: one line per registration, the work
+ * lives in the library and the classes named here.
+ *
+ * <p>Installed with {@code bin/opensearch-plugin install file:///.../matryoshka-opensearch-plugin-VERSION.zip}.
+ *
+ * <h2>How the codec is wired in</h2>
+ *
+ * OpenSearch 3.6 offers a plugin three ways to influence the codec of an index: {@code
+ * EnginePlugin#getCustomCodecService[Factory]}, which <em>replaces</em> the codec service of an
+ * index and may be claimed by only one plugin per index (the k-NN plugin claims it for every index
+ * with {@code index.knn: true}, neural-search for sparse indices; a second claimant makes index
+ * creation fail); {@code EnginePlugin#getAdditionalCodecs}, which <em>adds</em> named codecs to
+ * whatever codec service the index has; and plain Lucene SPI codecs, selectable by name but built
+ * without the index's mapping. We use {@code getAdditionalCodecs}: it composes with other plugins
+ * instead of competing with them, and the codec it adds ({@link IndexCodec}) sees the mapping, so
+ * each {@code matryoshka_vector} field gets its own prefix length and graph settings. An index opts
+ * in with {@code "index.codec": "matryoshka"} — the name is made valid for that setting by the
+ * {@link CodecAlias} SPI codec — and a {@code matryoshka_vector} mapping on any other codec is
+ * refused with a message saying so.
+ */
+public final class MatryoshkaPlugin extends Plugin implements MapperPlugin, EnginePlugin, SearchPlugin, IngestPlugin {
+  /** The {@code index.codec} value that turns on Matryoshka vectors for an index. */
+  public static final String CODEC = "matryoshka";
+
+  private final Encoders encoders;
+  private final QueryTextEncoder queryEncoder;
+
+  /**
+   * Called by the node's plugin service.
+   *
+   * @param settings node settings
+   * @param configPath the node's config folder; models live in {@code matryoshka/models/NAME/}
+   */
+  public MatryoshkaPlugin(Settings settings, Path configPath) {
+    DjlCache.ensure();
+    this.encoders = new Encoders(configPath.resolve("matryoshka").resolve("models"));
+    this.queryEncoder = encoders::encodeQuery;
+  }
+
+  @Override
+  public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
+    return Map.of(EmbedProcessor.TYPE, new EmbedProcessor.Factory(encoders));
+  }
+
+  @Override
+  public void close() {
+    encoders.close();
+  }
+
+  @Override
+  public List<QuerySpec<?>> getQueries() {
+    return List.of(
+        new QuerySpec<>(
+            MatryoshkaKnnQueryBuilder.NAME,
+            in -> new MatryoshkaKnnQueryBuilder(in, queryEncoder),
+            p -> MatryoshkaKnnQueryBuilder.fromXContent(p, queryEncoder)));
+  }
+
+  @Override
+  public Map<String, Mapper.TypeParser> getMappers() {
+    return Map.of(MatryoshkaVectorFieldMapper.CONTENT_TYPE, MatryoshkaVectorFieldMapper.PARSER);
+  }
+
+  @Override
+  public Optional<AdditionalCodecs> getAdditionalCodecs(IndexSettings indexSettings) {
+    return Optional.of((mapperService, settings, nodeDefault) -> Map.of(CODEC, new IndexCodec(nodeDefault.get(), mapperService)));
+  }
+}

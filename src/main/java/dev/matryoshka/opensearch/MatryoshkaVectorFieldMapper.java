@@ -1,0 +1,255 @@
+package dev.matryoshka.opensearch;
+
+import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
+import dev.matryoshka.codec.MatryoshkaPrefix;
+import dev.matryoshka.document.MatryoshkaVectorField;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.Query;
+import org.opensearch.index.mapper.FieldMapper;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.mapper.MapperParsingException;
+import org.opensearch.index.mapper.ParametrizedFieldMapper;
+import org.opensearch.index.mapper.ParseContext;
+import org.opensearch.index.mapper.SourceValueFetcher;
+import org.opensearch.index.mapper.TextSearchInfo;
+import org.opensearch.index.mapper.ValueFetcher;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.index.query.QueryShardException;
+import org.opensearch.search.lookup.SearchLookup;
+import org.opensearch.core.xcontent.XContentParser;
+
+/**
+ * The {@value #CONTENT_TYPE} field type: a document carries its full vector (a JSON array of
+ * {@code dims} numbers); the index stores the full vector flat and links its first {@code
+ * prefix_dims} dimensions in an HNSW graph, through {@link IndexCodec}.
+ *
+ * <pre>{@code
+ * "embedding": {"type": "matryoshka_vector", "dims": 384, "prefix_dims": 64,
+ *               "similarity": "cosine", "m": 16, "ef_construction": 100,
+ *               "model": "bge-small-en-v1.5"}
+ * }</pre>
+ *
+ * <p>{@code model} is the encoder that {@code matryoshka_knn} uses for {@code query_text}; the
+ * index must use {@code "index.codec": "matryoshka"}, which the mapping checks.
+ */
+public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
+  /** The mapping type name. */
+  public static final String CONTENT_TYPE = "matryoshka_vector";
+
+  /** Similarity names accepted in mappings, with their Lucene functions. */
+  static final Map<String, VectorSimilarityFunction> SIMILARITIES =
+      Map.of(
+          "cosine", VectorSimilarityFunction.COSINE,
+          "dot_product", VectorSimilarityFunction.DOT_PRODUCT,
+          "l2", VectorSimilarityFunction.EUCLIDEAN,
+          "max_inner_product", VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT);
+
+  /** Parses the mapping; registered under {@value #CONTENT_TYPE}. */
+  public static final TypeParser PARSER =
+      new TypeParser((name, ctx) -> new Builder(name, ctx.getSettings().get("index.codec", "default")));
+
+  private static MatryoshkaVectorFieldMapper toType(FieldMapper in) {
+    return (MatryoshkaVectorFieldMapper) in;
+  }
+
+  /** Mapping parameters and their checks. */
+  static final class Builder extends ParametrizedFieldMapper.Builder {
+    private final Parameter<Integer> dims =
+        Parameter.intParam("dims", false, m -> toType(m).type().dims(), -1);
+    private final Parameter<Integer> prefixDims =
+        Parameter.intParam("prefix_dims", false, m -> toType(m).type().prefixDims(), MatryoshkaPrefix.DEFAULT_PREFIX_DIMS);
+    private final Parameter<String> similarity =
+        Parameter.restrictedStringParam(
+            "similarity", false, m -> toType(m).type().similarityName(),
+            "cosine", "dot_product", "l2", "max_inner_product");
+    private final Parameter<Integer> m =
+        Parameter.intParam("m", false, mapper -> toType(mapper).type().m(), MatryoshkaHnswVectorsFormat.DEFAULT_MAX_CONN);
+    private final Parameter<Integer> efConstruction =
+        Parameter.intParam(
+            "ef_construction", false, mapper -> toType(mapper).type().efConstruction(),
+            MatryoshkaHnswVectorsFormat.DEFAULT_BEAM_WIDTH);
+    private final Parameter<String> model =
+        Parameter.stringParam("model", true, mapper -> toType(mapper).type().model(), null).acceptsNull();
+    private final Parameter<Map<String, String>> meta = Parameter.metaParam();
+    private final String indexCodec;
+
+    Builder(String name, String indexCodec) {
+      super(name);
+      this.indexCodec = indexCodec;
+    }
+
+    @Override
+    protected List<Parameter<?>> getParameters() {
+      return List.of(dims, prefixDims, similarity, m, efConstruction, model, meta);
+    }
+
+    @Override
+    public MatryoshkaVectorFieldMapper build(BuilderContext context) {
+      String field = buildFullName(context);
+      int d = dims.getValue();
+      int p = prefixDims.getValue();
+      if (!MatryoshkaPlugin.CODEC.equals(indexCodec)) {
+        throw new MapperParsingException(
+            "field [" + field + "] of type [" + CONTENT_TYPE + "] needs the index setting \"index.codec\": \""
+                + MatryoshkaPlugin.CODEC + "\"; this index has [" + indexCodec + "]");
+      }
+      if (!dims.isConfigured()) {
+        throw new MapperParsingException("[dims] is required for field [" + field + "] of type [" + CONTENT_TYPE + "]");
+      }
+      if (d <= 0 || d > MatryoshkaHnswVectorsFormat.MAX_DIMENSIONS) {
+        throw new MapperParsingException(
+            "[dims] must be in [1, " + MatryoshkaHnswVectorsFormat.MAX_DIMENSIONS + "] for field [" + field + "]; got " + d);
+      }
+      if (p <= 0 || p >= d) {
+        throw new MapperParsingException(
+            "[prefix_dims] must be in [1, dims - 1] = [1, " + (d - 1) + "] for field [" + field + "]; got " + p);
+      }
+      if (m.getValue() <= 0 || m.getValue() > Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN) {
+        throw new MapperParsingException(
+            "[m] must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN + "] for field [" + field + "]; got " + m.getValue());
+      }
+      if (efConstruction.getValue() <= 0 || efConstruction.getValue() > Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH) {
+        throw new MapperParsingException(
+            "[ef_construction] must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH + "] for field [" + field
+                + "]; got " + efConstruction.getValue());
+      }
+      VectorFieldType type =
+          new VectorFieldType(
+              field, d, p, similarity.getValue(), m.getValue(), efConstruction.getValue(), model.getValue(), meta.getValue());
+      return new MatryoshkaVectorFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build(), this);
+    }
+  }
+
+  /** What queries and the codec need to know about a field. */
+  public static final class VectorFieldType extends MappedFieldType {
+    private final int dims;
+    private final int prefixDims;
+    private final String similarityName;
+    private final int m;
+    private final int efConstruction;
+    private final String model;
+    private final FieldType luceneType;
+
+    VectorFieldType(
+        String name, int dims, int prefixDims, String similarity, int m, int efConstruction, String model,
+        Map<String, String> meta) {
+      super(name, true, false, false, TextSearchInfo.NONE, meta);
+      this.dims = dims;
+      this.prefixDims = prefixDims;
+      this.similarityName = similarity;
+      this.m = m;
+      this.efConstruction = efConstruction;
+      this.model = model;
+      this.luceneType = MatryoshkaVectorField.fieldType(dims, prefixDims, similarity());
+    }
+
+    public int dims() {
+      return dims;
+    }
+
+    public int prefixDims() {
+      return prefixDims;
+    }
+
+    public String similarityName() {
+      return similarityName;
+    }
+
+    public VectorSimilarityFunction similarity() {
+      return SIMILARITIES.get(similarityName);
+    }
+
+    public int m() {
+      return m;
+    }
+
+    public int efConstruction() {
+      return efConstruction;
+    }
+
+    /** The encoder for {@code query_text}, or null for the default model. */
+    public String model() {
+      return model;
+    }
+
+    @Override
+    public String typeName() {
+      return CONTENT_TYPE;
+    }
+
+    @Override
+    public ValueFetcher valueFetcher(QueryShardContext context, SearchLookup lookup, String format) {
+      return SourceValueFetcher.identity(name(), context, format);
+    }
+
+    @Override
+    public Query termQuery(Object value, QueryShardContext context) {
+      throw new QueryShardException(
+          context, "field [" + name() + "] of type [" + CONTENT_TYPE + "] is searched with [matryoshka_knn] only");
+    }
+  }
+
+  private MatryoshkaVectorFieldMapper(
+      String simpleName, VectorFieldType type, MultiFields multiFields, CopyTo copyTo, Builder builder) {
+    super(simpleName, type, multiFields, copyTo);
+  }
+
+  VectorFieldType type() {
+    return (VectorFieldType) fieldType();
+  }
+
+  @Override
+  public ParametrizedFieldMapper.Builder getMergeBuilder() {
+    return new Builder(simpleName(), MatryoshkaPlugin.CODEC).init(this);
+  }
+
+  @Override
+  public boolean parsesArrayValue() {
+    return true; // the whole JSON array is one vector
+  }
+
+  @Override
+  protected void parseCreateField(ParseContext context) throws IOException {
+    VectorFieldType type = type();
+    XContentParser parser = context.parser();
+    if (parser.currentToken() == XContentParser.Token.VALUE_NULL) {
+      return;
+    }
+    if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
+      throw new IllegalArgumentException(
+          "field [" + name() + "] expects an array of " + type.dims() + " numbers; got " + parser.currentToken());
+    }
+    List<Float> values = new ArrayList<>(type.dims());
+    for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_ARRAY; t = parser.nextToken()) {
+      if (t != XContentParser.Token.VALUE_NUMBER) {
+        throw new IllegalArgumentException("field [" + name() + "] expects numbers only; got " + t);
+      }
+      values.add(parser.floatValue());
+    }
+    float[] vector = new float[values.size()];
+    for (int i = 0; i < vector.length; i++) {
+      vector[i] = values.get(i);
+    }
+    // checks length, finiteness and the zero vector; the message names the field
+    context.doc().add(new MatryoshkaVectorField(name(), vector, type.luceneType));
+  }
+
+
+
+  @Override
+  protected String contentType() {
+    return CONTENT_TYPE;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT, "%s[%s, dims=%d, prefix_dims=%d]", CONTENT_TYPE, name(), type().dims(), type().prefixDims());
+  }
+}

@@ -1,0 +1,163 @@
+package dev.matryoshka.opensearch;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.matryoshka.codec.MatryoshkaCodec;
+import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
+import dev.matryoshka.document.MatryoshkaVectorField;
+import dev.matryoshka.encode.EncoderOptions;
+import dev.matryoshka.encode.Models;
+import dev.matryoshka.encode.TextEncoder;
+import dev.matryoshka.search.MatryoshkaKnnQuery;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.store.ByteBuffersDirectory;
+
+/**
+ * A slice of BEIR SciFact from the shared data folder ({@code matryoshka.shared.data}): the first
+ * documents of the corpus (title + " " + text, as the library's JSONL reader joins them) and the
+ * first test queries, searched on a node and with the embedded library.
+ */
+final class SciFact {
+  private final List<String> ids = new ArrayList<>();
+  private final List<String> texts = new ArrayList<>();
+  private final List<String> queries = new ArrayList<>();
+
+  static SciFact load(int docs, int queries) throws IOException {
+    Path dir = Path.of(System.getProperty("matryoshka.shared.data", "../shared/data")).resolve("scifact");
+    SciFact s = new SciFact();
+    try (BufferedReader in = Files.newBufferedReader(dir.resolve("corpus.jsonl"))) {
+      for (String line; s.ids.size() < docs && (line = in.readLine()) != null; ) {
+        JsonNode n = Rest.JSON.readTree(line);
+        s.ids.add(n.path("_id").asText());
+        s.texts.add((n.path("title").asText("") + " " + n.path("text").asText("")).trim());
+      }
+    }
+    Set<String> wanted = new LinkedHashSet<>();
+    for (String line : Files.readAllLines(dir.resolve("qrels/test.tsv"))) {
+      String qid = line.split("\t")[0];
+      if (!qid.equals("query-id") && wanted.size() < queries) {
+        wanted.add(qid);
+      }
+    }
+    Map<String, String> text = new HashMap<>();
+    for (String line : Files.readAllLines(dir.resolve("queries.jsonl"))) {
+      JsonNode n = Rest.JSON.readTree(line);
+      text.put(n.path("_id").asText(), n.path("text").asText());
+    }
+    for (String qid : wanted) {
+      s.queries.add(text.get(qid));
+    }
+    return s;
+  }
+
+  /** Indexes the documents' text through {@code pipeline}, 100 per bulk request. */
+  void bulkIndex(Rest rest, String index, String pipeline) throws IOException {
+    for (int from = 0; from < ids.size(); from += 100) {
+      StringBuilder bulk = new StringBuilder();
+      for (int i = from; i < Math.min(ids.size(), from + 100); i++) {
+        bulk.append(Rest.JSON.writeValueAsString(Map.of("index", Map.of("_index", index, "_id", ids.get(i))))).append('\n');
+        bulk.append(Rest.JSON.writeValueAsString(Map.of("text", texts.get(i)))).append('\n');
+      }
+      JsonNode res = Json.bulk(rest, "/_bulk?pipeline=" + pipeline, bulk.toString());
+      assertFalse(res.path("errors").asBoolean(), res.toString());
+    }
+  }
+
+  List<List<Hit>> searchNode(Rest rest, String index, int k, float oversample) throws IOException {
+    List<List<Hit>> out = new ArrayList<>();
+    for (String q : queries) {
+      Map<String, Object> knn = Map.of("field", "emb", "query_text", q, "k", k, "oversample", oversample);
+      String body = Rest.JSON.writeValueAsString(Map.of("size", k, "_source", false, "query", Map.of("matryoshka_knn", knn)));
+      List<Hit> hits = new ArrayList<>();
+      for (JsonNode h : rest.ok("POST", "/" + index + "/_search", body).path("hits").path("hits")) {
+        hits.add(new Hit(h.path("_id").asText(), (float) h.path("_score").asDouble()));
+      }
+      out.add(hits);
+    }
+    return out;
+  }
+
+  /**
+   * The document vectors the node's pipeline wrote, read back from {@code _source}; the first
+   * {@code check} of them are compared with the embedded encoder's (max abs difference 1e-4), so
+   * the node and the library encode alike without paying for every document twice on 2 cores.
+   */
+  float[][] nodeVectors(Rest rest, String index, int check) throws IOException {
+    String body = Rest.JSON.writeValueAsString(Map.of("size", ids.size(), "_source", List.of("emb")));
+    Map<String, float[]> byId = new HashMap<>();
+    for (JsonNode h : rest.ok("POST", "/" + index + "/_search", body).path("hits").path("hits")) {
+      byId.put(h.path("_id").asText(), Json.toFloats(h.path("_source").path("emb")));
+    }
+    float[][] out = new float[ids.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = byId.get(ids.get(i));
+      if (out[i] == null) {
+        throw new AssertionError("document " + ids.get(i) + " has no vector on the node");
+      }
+    }
+    try (TextEncoder enc = Models.open(Models.DEFAULT_MODEL, EncoderOptions.defaults())) {
+      float[][] local = enc.encodeDocuments(texts.subList(0, check));
+      for (int i = 0; i < check; i++) {
+        for (int d = 0; d < local[i].length; d++) {
+          if (Math.abs(local[i][d] - out[i][d]) > 1e-4) {
+            throw new AssertionError("document " + ids.get(i) + " dim " + d + ": node " + out[i][d] + ", library " + local[i][d]);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The same documents, model and settings (prefix 64, m 16, ef_construction 100) in-process. */
+  List<List<Hit>> searchEmbedded(float[][] vectors, int k, float oversample) throws IOException {
+    FieldType type = MatryoshkaVectorField.fieldType(384, 64, VectorSimilarityFunction.COSINE);
+    IndexWriterConfig iwc =
+        new IndexWriterConfig().setCodec(new MatryoshkaCodec(new MatryoshkaHnswVectorsFormat(64, 16, 100)));
+    List<List<Hit>> out = new ArrayList<>();
+    try (TextEncoder enc = Models.open(Models.DEFAULT_MODEL, EncoderOptions.defaults());
+        ByteBuffersDirectory dir = new ByteBuffersDirectory()) {
+      try (IndexWriter w = new IndexWriter(dir, iwc)) {
+        for (int i = 0; i < ids.size(); i++) {
+          Document d = new Document();
+          d.add(new StringField("id", ids.get(i), Field.Store.YES));
+          d.add(new MatryoshkaVectorField("emb", vectors[i], type));
+          w.addDocument(d);
+        }
+        w.forceMerge(1);
+      }
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        IndexSearcher searcher = new IndexSearcher(reader);
+        StoredFields stored = reader.storedFields();
+        for (float[] q : enc.encodeQueries(queries)) {
+          List<Hit> hits = new ArrayList<>();
+          for (ScoreDoc sd : searcher.search(new MatryoshkaKnnQuery("emb", q, k).oversample(oversample), k).scoreDocs) {
+            hits.add(new Hit(stored.document(sd.doc).get("id"), sd.score));
+          }
+          out.add(hits);
+        }
+      }
+    }
+    return out;
+  }
+}
