@@ -8,7 +8,7 @@ package dev.matryoshka.encode;
  * try (TextEncoder enc = Models.open("bge-small-en-v1.5", opts)) { ... }
  * }</pre>
  *
- * @param intraOpThreads threads ONNX Runtime uses inside one inference call
+ * @param intraOpThreads encoder threads: batches run concurrently, one ONNX Runtime thread each
  * @param batchSize texts per inference call; larger batches amortise call overhead, smaller ones
  *     waste less on padding
  */

@@ -20,8 +20,8 @@ final class Langchain4jBaseline {
 
   private Langchain4jBaseline() {}
 
-  /** Docs/s of langchain4j's {@code embedAll} on {@code docs}, after a short warm-up. */
-  static double docsPerSecond(String model, List<String> docs) throws Exception {
+  /** langchain4j's embedding model object for one of our model names. */
+  static Object load(String model) throws Exception {
     String cls = CLASSES.get(model);
     if (cls == null) {
       throw new IllegalArgumentException("no langchain4j class known for model " + model);
@@ -33,6 +33,11 @@ final class Langchain4jBaseline {
       throw new IllegalStateException(
           "langchain4j is not on the class path; run bin/bench-encoder (Maven profile langchain4j-baseline)", e);
     }
+    return m;
+  }
+
+  /** Docs/s of langchain4j's {@code embedAll} on {@code docs}, after a short warm-up. */
+  static double docsPerSecond(Object m, List<String> docs) throws Exception {
     Method from = Class.forName("dev.langchain4j.data.segment.TextSegment").getMethod("from", String.class);
     Method embedAll = m.getClass().getMethod("embedAll", List.class);
     List<Object> segments = new ArrayList<>();

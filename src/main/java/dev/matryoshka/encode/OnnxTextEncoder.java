@@ -66,6 +66,19 @@ public final class OnnxTextEncoder implements TextEncoder {
   private final LongAdder textsEncoded = new LongAdder();
   private final LongAdder inputsTruncated = new LongAdder();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+  /**
+   * Padded tokens per batch. Long texts go in smaller batches: attention cost grows with length,
+   * and one 512-token text would otherwise pad a whole batch.
+   */
+  private static final int TOKENS_PER_BATCH = 1024;
+
+  /**
+   * Batches run concurrently, each on one ONNX Runtime thread: data parallelism over batches
+   * scales better on a few cores than intra-op threads inside one small graph run, and idle
+   * intra-op threads do not spin on a busy machine.
+   */
+  private final java.util.concurrent.ExecutorService workers;
   private boolean closed; // guarded by lock
 
   private OnnxTextEncoder(
@@ -83,6 +96,12 @@ public final class OnnxTextEncoder implements TextEncoder {
     this.options = options;
     this.feedTokenTypes = feedTokenTypes;
     this.outputName = outputName;
+    int threads = options.intraOpThreads();
+    this.workers = threads <= 1 ? null : java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "matryoshka-onnx-" + info.name());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /**
@@ -105,7 +124,9 @@ public final class OnnxTextEncoder implements TextEncoder {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession session;
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      so.setIntraOpNumThreads(options.intraOpThreads());
+      // parallelism comes from running batches concurrently (see workers), one thread each
+      so.setIntraOpNumThreads(1);
+      so.addConfigEntry("session.intra_op.allow_spinning", "0");
       // one graph per call: inter-op threads would only compete with intra-op ones
       so.setInterOpNumThreads(1);
       so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
@@ -133,6 +154,9 @@ public final class OnnxTextEncoder implements TextEncoder {
                 + config.dims());
       }
       ModelConfig filled = config.withDims(dims);
+      if (enc.workers != null) {
+        enc.workers.shutdown(); // the probe instance only found the dims
+      }
       return new OnnxTextEncoder(
           env, session, tokenizer,
           new ModelInfo(config.name(), dims, fingerprint, filled, source),
@@ -333,12 +357,43 @@ public final class OnnxTextEncoder implements TextEncoder {
     for (int i = 0; i < order.length; i++) {
       sorted[i] = order[i];
     }
-    for (int from = 0; from < sorted.length; from += batchSize) {
-      int to = Math.min(sorted.length, from + batchSize);
-      float[][] vecs = runBatch(enc, sorted, from, to);
-      for (int i = from; i < to; i++) {
-        out[outOffset + sorted[i]] = vecs[i - from];
+    java.util.List<int[]> ranges = new java.util.ArrayList<>();
+    for (int from = 0; from < sorted.length; ) {
+      int len = Math.max(1, enc[sorted[Math.min(sorted.length, from + batchSize) - 1]].getIds().length);
+      int size = Math.max(1, Math.min(batchSize, TOKENS_PER_BATCH / len));
+      int to = Math.min(sorted.length, from + size);
+      ranges.add(new int[] {from, to});
+      from = to;
+    }
+    if (workers == null || ranges.size() == 1) {
+      for (int[] r : ranges) {
+        store(runBatch(enc, sorted, r[0], r[1]), sorted, r, out, outOffset);
       }
+      return;
+    }
+    java.util.List<java.util.concurrent.Future<float[][]>> futures = new java.util.ArrayList<>();
+    for (int[] r : ranges) {
+      futures.add(workers.submit(() -> runBatch(enc, sorted, r[0], r[1])));
+    }
+    try {
+      for (int i = 0; i < ranges.size(); i++) {
+        store(futures.get(i).get(), sorted, ranges.get(i), out, outOffset);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      futures.forEach(f -> f.cancel(true));
+      throw new IllegalStateException("interrupted while encoding", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      futures.forEach(f -> f.cancel(true));
+      if (e.getCause() instanceof OrtException oe) throw oe;
+      if (e.getCause() instanceof RuntimeException re) throw re;
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  private static void store(float[][] vecs, int[] sorted, int[] range, float[][] out, int outOffset) {
+    for (int i = range[0]; i < range[1]; i++) {
+      out[outOffset + sorted[i]] = vecs[i - range[0]];
     }
   }
 
@@ -465,6 +520,9 @@ public final class OnnxTextEncoder implements TextEncoder {
         return;
       }
       closed = true;
+      if (workers != null) {
+        workers.shutdownNow();
+      }
       closeQuietly(session, tokenizer, null);
     } finally {
       lock.writeLock().unlock();
