@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * }
  * }</pre>
  */
-final class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
   static final String NODE_USER = "matryoshka-it";
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
   private static final String HEAP = "-Xms1g -Xmx1g";
@@ -49,7 +49,7 @@ final class TestCluster implements AutoCloseable {
   }
 
   /** Starts {@code size} fresh nodes forming one cluster and waits for green health. */
-  static TestCluster start(String name, int size) throws IOException, InterruptedException {
+  public static TestCluster start(String name, int size) throws IOException, InterruptedException {
     Path template = installedTemplate();
     Path work = workDir();
     TestCluster c = new TestCluster(name);
@@ -74,6 +74,11 @@ final class TestCluster implements AutoCloseable {
       throw e;
     }
     return c;
+  }
+
+  /** Base URL of a node's HTTP interface, e.g. {@code http://127.0.0.1:9234}. */
+  public String httpUrl(int node) {
+    return "http://127.0.0.1:" + nodes.get(node).httpPort();
   }
 
   /** REST client for the first node. */

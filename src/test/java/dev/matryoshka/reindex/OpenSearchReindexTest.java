@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Matryoshka index → OpenSearch → Matryoshka index through the HTTP client, against {@link
- * FakeOpenSearch} (no real node here: the plugin's node harness has not landed on main yet).
+ * FakeOpenSearch}, which can inject 429s; {@link ReindexOpenSearchIT} does the round trip on a real node.
  * Checks bulk batching, 429 back-off, the checkpoint in {@code _meta}, PIT + search_after paging,
  * resume, and that every id and vector survives the round trip bit for bit.
  */
