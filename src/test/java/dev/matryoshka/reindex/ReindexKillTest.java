@@ -50,7 +50,7 @@ class ReindexKillTest {
     Path clean = tmp.resolve("clean");
     Path killed = tmp.resolve("killed");
     List<String> args = List.of("reindex", "--from", vectors.toString(), "--prefix-dims", Integer.toString(PREFIX),
-        "--commit-every", "100", "--batch", "16");
+        "--commit-every", "50", "--batch", "16");
 
     long seed = Long.getLong("tests.kill.seed", System.nanoTime());
     Random rnd = new Random(seed);
@@ -61,10 +61,11 @@ class ReindexKillTest {
     for (int round = 1; round <= 5; round++) {
       Path log = tmp.resolve("round" + round + ".log");
       Process p = start(args, killed, log);
-      // let it open the target and commit a random number (0-6) of checkpoints, then kill it a
-      // random few milliseconds later, so kills land mid-batch, mid-commit or mid-merge
+      // let it open the target and commit a random number (0-2) of checkpoints, then kill it a
+      // random few milliseconds later, so kills land mid-batch, mid-commit or mid-merge; small
+      // numbers so that on a fast, idle machine five rounds still end before the corpus does
       long before = written(killed);
-      int commits = rnd.nextInt(7);
+      int commits = rnd.nextInt(3);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
       while (p.isAlive() && !Files.readString(log).contains("target:") && System.nanoTime() < deadline) {
         Thread.sleep(10);
@@ -76,7 +77,7 @@ class ReindexKillTest {
           commits--;
         }
       }
-      Thread.sleep(rnd.nextInt(400));
+      Thread.sleep(rnd.nextInt(60));
       boolean alive = p.isAlive();
       p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no rollback
       p.waitFor(60, TimeUnit.SECONDS);
