@@ -132,9 +132,14 @@ class SingleNodeIT {
     rest.ok("POST", "/scifact/_refresh", null);
     assertEquals(DOCS, rest.ok("GET", "/scifact/_count", null).path("count").asInt());
 
+    // The node's segment came from merging bulk segments, the embedded one from one flush: two
+    // different HNSW graphs over the same vectors, so approximate top-k may differ in a few
+    // places (seen: 6 of 50 queries). The equality of encoder, pipeline, codec and scoring is
+    // checked where it is exact: candidates = all documents (k x oversample = 1,000).
+    List<List<Hit>> nodeExact = data.searchNode(rest, "scifact", K, EXHAUSTIVE_OVERSAMPLE);
+    List<List<Hit>> embedded = data.searchEmbedded(data.nodeVectors(rest, "scifact", 16), K, EXHAUSTIVE_OVERSAMPLE);
+    Hit.assertSame(embedded, nodeExact, "embedded library vs node");
     List<List<Hit>> node = data.searchNode(rest, "scifact", K, OVERSAMPLE);
-    List<List<Hit>> embedded = data.searchEmbedded(data.nodeVectors(rest, "scifact", 16), K, OVERSAMPLE);
-    Hit.assertSame(embedded, node, "embedded library vs node");
 
     cluster.restart();
     assertEquals(50, rest.ok("GET", "/vectors/_count", null).path("count").asInt());
@@ -179,6 +184,7 @@ class SingleNodeIT {
   private static final int QUERIES = 50;
   private static final int K = 10;
   private static final float OVERSAMPLE = 5;
+  private static final float EXHAUSTIVE_OVERSAMPLE = (float) DOCS / K;
   private static final String TEXT_FIELDS =
       "\"text\":{\"type\":\"text\"},\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":384,\"prefix_dims\":64,"
           + "\"similarity\":\"cosine\",\"model\":\"bge-small-en-v1.5\"}";
