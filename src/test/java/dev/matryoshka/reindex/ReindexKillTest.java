@@ -61,21 +61,13 @@ class ReindexKillTest {
     for (int round = 1; round <= 5; round++) {
       Path log = tmp.resolve("round" + round + ".log");
       Process p = start(args, killed, log);
-      // let it open the target and commit a random number (0-2) of checkpoints, then kill it a
-      // random few milliseconds later, so kills land mid-batch, mid-commit or mid-merge; small
-      // numbers so that on a fast, idle machine five rounds still end before the corpus does
-      long before = written(killed);
-      int commits = rnd.nextInt(3);
+      // let it commit past round/7 of the corpus (each round resumes the previous one), then
+      // kill it a random few milliseconds later, so kills land mid-batch, mid-commit or
+      // mid-merge while the run is certainly unfinished, on a fast or a slow machine alike
+      long target = (long) round * n / 7;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-      while (p.isAlive() && !Files.readString(log).contains("target:") && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      for (long seen = before; commits > 0 && p.isAlive() && System.nanoTime() < deadline; Thread.sleep(10)) {
-        long w = written(killed);
-        if (w > seen) {
-          seen = w;
-          commits--;
-        }
+      while (p.isAlive() && written(killed) < target && System.nanoTime() < deadline) {
+        Thread.sleep(5);
       }
       Thread.sleep(rnd.nextInt(60));
       boolean alive = p.isAlive();
