@@ -14,6 +14,15 @@ public interface TrainingListener {
   /** Does nothing. */
   TrainingListener NONE = report -> {};
 
+  /** Prints one line per epoch (losses, a star when the held-out loss improved, seconds). */
+  static TrainingListener printing(java.io.PrintWriter out) {
+    return r -> {
+      out.printf(java.util.Locale.ROOT, "  epoch %2d  train %.5f  held-out %.5f%s  (%.1f s)%n", r.epoch(),
+          r.trainLoss(), r.validationLoss(), r.improved() ? " *" : "", r.seconds());
+      out.flush();
+    };
+  }
+
   /** Called after each epoch's validation. */
   void onEpoch(EpochReport report);
 

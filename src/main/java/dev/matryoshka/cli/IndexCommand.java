@@ -251,10 +251,6 @@ public final class IndexCommand implements Callable<Integer> {
     }
     float[][] sample = head.stream().filter(d -> d.vector() != null).map(SourceDocument::vector).toArray(float[][]::new);
     return AdapterBuilder.build(adapter, sample, null, null, fp, seed,
-        r -> {
-          err.printf(Locale.ROOT, "  epoch %2d  train %.5f  held-out %.5f%s%n", r.epoch(), r.trainLoss(),
-              r.validationLoss(), r.improved() ? " *" : "");
-          err.flush();
-        });
+        dev.matryoshka.adapt.TrainingListener.printing(err));
   }
 }

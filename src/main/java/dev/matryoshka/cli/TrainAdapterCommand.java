@@ -99,11 +99,8 @@ public final class TrainAdapterCommand implements Callable<Integer> {
         rel = pairs[1];
       }
       long t1 = System.nanoTime();
-      Adapter a = AdapterBuilder.build(kind, docs, qv, rel, fp, seed, r -> {
-        err.printf(Locale.ROOT, "  epoch %2d  train %.5f  held-out %.5f%s  (%.1f s)%n", r.epoch(), r.trainLoss(),
-            r.validationLoss(), r.improved() ? " *" : "", r.seconds());
-        err.flush();
-      });
+      Adapter a = AdapterBuilder.build(kind, docs, qv, rel, fp, seed,
+          dev.matryoshka.adapt.TrainingListener.printing(err));
       double trainSecs = (System.nanoTime() - t1) / 1e9;
       if (out.getParent() != null) Files.createDirectories(out.getParent());
       AdapterIO.write(a, out);

@@ -48,7 +48,6 @@ public final class OnnxTextEncoder implements TextEncoder {
   private static final String PREFERRED_OUTPUT = "last_hidden_state";
   /** Tokenise this many batches at a time: enough to sort well, bounded memory for huge lists. */
   private static final int BATCHES_PER_WINDOW = 32;
-  private static final float LAYER_NORM_EPS = 1e-5f;
 
   /** Opens an ONNX Runtime session; lets callers choose bytes or a file. */
   @FunctionalInterface
@@ -435,80 +434,10 @@ public final class OnnxTextEncoder implements TextEncoder {
         FloatBuffer fb = hidden.getFloatBuffer();
         float[][] vecs = new float[b][];
         for (int r = 0; r < b; r++) {
-          vecs[r] = finish(pool(fb, r, len, dims, mask));
+          vecs[r] = Pooler.finish(info.config(), Pooler.pool(info.config().pooling(), fb, r, len, dims, mask));
         }
         return vecs;
       }
-    }
-  }
-
-  private float[] pool(FloatBuffer fb, int row, int len, int dims, long[] mask) {
-    float[] v = new float[dims];
-    int base = row * len * dims;
-    if (info.config().pooling() == Pooling.CLS) {
-      fb.get(base, v, 0, dims);
-      return v;
-    }
-    float[] tok = new float[dims];
-    int count = 0;
-    for (int t = 0; t < len; t++) {
-      if (mask[row * len + t] == 0) {
-        continue;
-      }
-      fb.get(base + t * dims, tok, 0, dims);
-      for (int d = 0; d < dims; d++) {
-        v[d] += tok[d];
-      }
-      count++;
-    }
-    float inv = 1f / Math.max(count, 1);
-    for (int d = 0; d < dims; d++) {
-      v[d] *= inv;
-    }
-    return v;
-  }
-
-  private float[] finish(float[] v) {
-    ModelConfig c = info.config();
-    if (c.layerNormBeforeTruncation()) {
-      layerNorm(v);
-    }
-    if (c.normalize()) {
-      l2Normalize(v);
-    }
-    return v;
-  }
-
-  /** Parameter-free layer norm (zero mean, unit variance), as nomic-embed applies it. */
-  static void layerNorm(float[] v) {
-    double mean = 0;
-    for (float x : v) {
-      mean += x;
-    }
-    mean /= v.length;
-    double var = 0;
-    for (float x : v) {
-      var += (x - mean) * (x - mean);
-    }
-    var /= v.length;
-    double inv = 1 / Math.sqrt(var + LAYER_NORM_EPS);
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) ((v[i] - mean) * inv);
-    }
-  }
-
-  /** Scales to unit length; an all-zero vector stays zero rather than becoming NaN. */
-  static void l2Normalize(float[] v) {
-    double sum = 0;
-    for (float x : v) {
-      sum += (double) x * x;
-    }
-    if (sum == 0) {
-      return;
-    }
-    float inv = (float) (1 / Math.sqrt(sum));
-    for (int i = 0; i < v.length; i++) {
-      v[i] *= inv;
     }
   }
 

@@ -46,11 +46,7 @@ final class EvalAdapters {
   }
 
   private static TrainingListener listener(PrintWriter log) {
-    return r -> {
-      log.printf(Locale.ROOT, "  epoch %2d  train %.5f  held-out %.5f%s  (%.1f s)%n", r.epoch(),
-          r.trainLoss(), r.validationLoss(), r.improved() ? " *" : "", r.seconds());
-      log.flush();
-    };
+    return TrainingListener.printing(log);
   }
 
   static float[][] apply(Adapter a, float[][] vecs) {

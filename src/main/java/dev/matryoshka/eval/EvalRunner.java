@@ -198,19 +198,30 @@ public final class EvalRunner {
     }
   }
 
-  /** nDCG@10 and MRR@10 from a k=10 search, recall@100 from a k=100 search, same oversample. */
-  static RetrievalScores indexScores(MatryoshkaSearcher s, BeirDataset ds, float[][] q, float oversample)
-      throws IOException {
+  /** One query's top k: (query index, k) to ranked document ids. */
+  @FunctionalInterface
+  interface Ranker {
+    List<String> top(int query, int k) throws IOException;
+  }
+
+  /** nDCG@10 and MRR@10 from a k=10 ranking, recall@100 from a k=100 ranking. */
+  static RetrievalScores scores(BeirDataset ds, Ranker ranker) throws IOException {
     Map<String, List<String>> top10 = new HashMap<>();
     Map<String, List<String>> top100 = new HashMap<>();
-    for (int i = 0; i < q.length; i++) {
+    for (int i = 0; i < ds.queries().size(); i++) {
       String qid = ds.queries().get(i).id();
-      top10.put(qid, ids(s.search(q[i], 10, oversample, null)));
-      top100.put(qid, ids(s.search(q[i], 100, oversample, null)));
+      top10.put(qid, ranker.top(i, 10));
+      top100.put(qid, ranker.top(i, 100));
     }
     RetrievalScores a = Metrics.evaluate(top10, ds.qrels());
     RetrievalScores b = Metrics.evaluate(top100, ds.qrels());
     return new RetrievalScores(a.ndcgAt10(), b.recallAt100(), a.mrrAt10(), a.queries());
+  }
+
+  /** The index path (prefix graph + full rerank) at one oversample. */
+  static RetrievalScores indexScores(MatryoshkaSearcher s, BeirDataset ds, float[][] q, float oversample)
+      throws IOException {
+    return scores(ds, (i, k) -> ids(s.search(q[i], k, oversample, null)));
   }
 
   static RetrievalScores bm25Scores(MatryoshkaSearcher s, BeirDataset ds) throws IOException {
@@ -223,16 +234,8 @@ public final class EvalRunner {
 
   static RetrievalScores hybridScores(MatryoshkaSearcher s, BeirDataset ds, float[][] q, float oversample)
       throws IOException {
-    Map<String, List<String>> top10 = new HashMap<>();
-    Map<String, List<String>> top100 = new HashMap<>();
-    for (int i = 0; i < q.length; i++) {
-      var query = ds.queries().get(i);
-      top10.put(query.id(), ids(s.hybrid(q[i], query.text(), 10, oversample, null, "rrf", 0.5, 100).hits()));
-      top100.put(query.id(), ids(s.hybrid(q[i], query.text(), 100, oversample, null, "rrf", 0.5, 100).hits()));
-    }
-    RetrievalScores a = Metrics.evaluate(top10, ds.qrels());
-    RetrievalScores b = Metrics.evaluate(top100, ds.qrels());
-    return new RetrievalScores(a.ndcgAt10(), b.recallAt100(), a.mrrAt10(), a.queries());
+    return scores(ds, (i, k) ->
+        ids(s.hybrid(q[i], ds.queries().get(i).text(), k, oversample, null, "rrf", 0.5, 100).hits()));
   }
 
   private static List<String> ids(List<MatryoshkaSearcher.Hit> hits) {

@@ -38,12 +38,15 @@ public final class MatryoshkaSearcher implements Closeable {
   private final IndexSearcher searcher;
   private final IndexSettings settings;
   private final Map<String, String> userData;
+  private final boolean hasText;
 
   private MatryoshkaSearcher(Directory dir, DirectoryReader reader) {
     this.dir = dir;
     this.reader = reader;
     this.searcher = new IndexSearcher(reader);
     this.searcher.setSimilarity(TextAnalysis.bm25());
+    // fixed for this reader: computed once, not per BM25/hybrid query
+    this.hasText = org.apache.lucene.index.FieldInfos.getMergedFieldInfos(reader).fieldInfo(TextAnalysis.FIELD) != null;
     this.userData = readUserData(reader);
     IndexSettings s = IndexSettings.fromUserData(userData);
     if (s == null) {
@@ -148,7 +151,7 @@ public final class MatryoshkaSearcher implements Closeable {
 
   /** True when the index has the BM25 text field. */
   public boolean hasText() {
-    return org.apache.lucene.index.FieldInfos.getMergedFieldInfos(reader).fieldInfo(TextAnalysis.FIELD) != null;
+    return hasText;
   }
 
   /** The BM25 query for {@code text} (terms of the index's analyser), or null if none remain. */

@@ -188,7 +188,7 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
     } else {
       candidates = super.searchLeaf(ctx, filterWeight, manager);
     }
-    return rescore(ctx, fi, candidates);
+    return rescore(ctx, fi, values, candidates);
   }
 
   private static boolean isZero(float[] v) {
@@ -235,18 +235,18 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
    * Rescores a segment's candidates (global doc ids) with full vectors, after the optional funnel
    * stage, and returns them sorted by score.
    */
-  private TopDocs rescore(LeafReaderContext ctx, FieldInfo fi, TopDocs candidates)
-      throws IOException {
+  private TopDocs rescore(LeafReaderContext ctx, FieldInfo fi, FloatVectorValues values,
+      TopDocs candidates) throws IOException {
     ScoreDoc[] docs = candidates.scoreDocs;
     if (docs.length == 0) {
       return candidates;
     }
     if (funnelDims > 0 && docs.length > funnelCandidates) {
-      docs = funnelStage(ctx, fi, docs);
+      docs = funnelStage(ctx, fi, values, docs);
     }
     ScoreDoc[] byDoc = docs.clone();
     Arrays.sort(byDoc, Comparator.comparingInt(sd -> sd.doc));
-    VectorScorer scorer = ctx.reader().getFloatVectorValues(field).rescorer(query);
+    VectorScorer scorer = values.rescorer(query);
     DocIdSetIterator it = scorer.iterator();
     List<ScoreDoc> out = new ArrayList<>(byDoc.length);
     for (ScoreDoc sd : byDoc) {
@@ -262,12 +262,11 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
     return new TopDocs(candidates.totalHits, out.toArray(ScoreDoc[]::new));
   }
 
-  private ScoreDoc[] funnelStage(LeafReaderContext ctx, FieldInfo fi, ScoreDoc[] docs)
-      throws IOException {
+  private ScoreDoc[] funnelStage(LeafReaderContext ctx, FieldInfo fi, FloatVectorValues values,
+      ScoreDoc[] docs) throws IOException {
     VectorSimilarityFunction sim = fi.getVectorSimilarityFunction();
     float[] q = MatryoshkaPrefix.prefix(query, funnelDims, sim);
     VectorSimilarityFunction prefixSim = MatryoshkaPrefix.graphSimilarity(sim);
-    FloatVectorValues values = ctx.reader().getFloatVectorValues(field);
     KnnVectorValues.DocIndexIterator it = values.iterator();
     ScoreDoc[] byDoc = docs.clone();
     Arrays.sort(byDoc, Comparator.comparingInt(sd -> sd.doc));
