@@ -72,6 +72,11 @@ public final class ReindexCommand implements Callable<Integer> {
       description = "Documents between commits (checkpoints).")
   int commitEvery;
 
+  @Option(names = "--force-merge", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Merge the target to one segment at the end (default: ${DEFAULT-VALUE}); "
+          + "then a resumed reindex answers queries exactly as a one-shot one. --no-force-merge skips it.")
+  boolean forceMerge;
+
   @Option(names = "--overwrite", description = "Replace an existing target (also discards its checkpoint).")
   boolean overwrite;
 
@@ -98,7 +103,7 @@ public final class ReindexCommand implements Callable<Integer> {
         .idField(idField).textField(textField).vectorField(vectorField)
         .reencode(reencode).adapter(adapter)
         .batch(Math.max(256, modelOptions.batch * 4))
-        .commitEvery(commitEvery).overwrite(overwrite).strict(strict)
+        .commitEvery(commitEvery).overwrite(overwrite).strict(strict).forceMerge(forceMerge)
         .maxRetries(maxRetries).backoff(Duration.ofMillis(backoffMs));
     String model = modelOptions.modelOr(Models.DEFAULT_MODEL);
     Progress[] progress = new Progress[1];

@@ -73,6 +73,11 @@ import org.apache.lucene.search.TaskExecutor;
  *   <li>Footer (checksum)
  * </ul>
  *
+ * <p>Merges: natural merges are Lucene's incremental HNSW merge; a merge forced down to one
+ * segment builds its graph from scratch ({@link FreshGraphMergeWriter}), so after {@code
+ * forceMerge(1)} the graph depends only on the documents and their order, not on how they were
+ * split into segments.
+ *
  * <p>Graph similarity: COSINE fields are linked and searched with DOT_PRODUCT on the unit-length
  * prefixes (same scores, one dot product instead of three); others use the field's own function.
  *
@@ -152,8 +157,9 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
 
   @Override
   public KnnVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
-    return new Lucene99HnswVectorsWriter(
+    KnnVectorsWriter graphWriter = new Lucene99HnswVectorsWriter(
         state, maxConn, beamWidth, flatFormat.fieldsWriter(state), numMergeWorkers, mergeExec);
+    return FreshGraphMergeWriter.wrapIfForcedToOne(graphWriter, state.context.mergeInfo(), numMergeWorkers);
   }
 
   @Override

@@ -19,7 +19,7 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.Term;
-import org.apache.lucene.index.TieredMergePolicy;
+import org.apache.lucene.index.LogByteSizeMergePolicy;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 
@@ -133,7 +133,11 @@ public final class MatryoshkaWriter implements Closeable {
     iwc.setRAMBufferSizeMB(256);
     // one file per part: mmap-friendly, and `inspect` can show bytes per file kind
     iwc.setUseCompoundFile(false);
-    TieredMergePolicy mp = new TieredMergePolicy();
+    // a log merge policy merges only adjacent segments, so documents stay in insertion order
+    // through every merge; with the codec's fresh graph on forceMerge(1), the same documents
+    // added in the same order give the same graph however ingest was split (resumed reindexes,
+    // commit intervals, flush sizes)
+    LogByteSizeMergePolicy mp = new LogByteSizeMergePolicy();
     mp.setNoCFSRatio(0.0);
     iwc.setMergePolicy(mp);
     return iwc;

@@ -50,6 +50,12 @@ final class LocalTarget implements ReindexTarget {
     writer.commit(checkpoint.toUserData());
   }
 
+  @Override
+  public void forceMerge(Checkpoint checkpoint) throws IOException {
+    writer.indexWriter().forceMerge(1);
+    writer.commit(checkpoint.toUserData());
+  }
+
   /** Closes the writer normally: merges finish and are committed with the same checkpoint. */
   @Override
   public void finish() throws IOException {

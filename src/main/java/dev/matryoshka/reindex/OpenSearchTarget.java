@@ -181,6 +181,12 @@ final class OpenSearchTarget implements ReindexTarget {
   }
 
   @Override
+  public void forceMerge(Checkpoint checkpoint) throws IOException {
+    client.send("POST", "/" + index + "/_refresh", null, null);
+    client.send("POST", "/" + index + "/_forcemerge?max_num_segments=1", null, null);
+  }
+
+  @Override
   public String describe() {
     return client.base() + index;
   }

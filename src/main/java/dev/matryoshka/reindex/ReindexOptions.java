@@ -40,6 +40,7 @@ public final class ReindexOptions {
   int commitEvery = DEFAULT_COMMIT_EVERY;
   boolean overwrite;
   boolean strict;
+  boolean forceMerge = true;
   int maxRetries = DEFAULT_MAX_RETRIES;
   Duration backoff = DEFAULT_BACKOFF;
 
@@ -115,6 +116,16 @@ public final class ReindexOptions {
   /** Fail on the first document that cannot be indexed instead of skipping and counting it. */
   public ReindexOptions strict(boolean b) {
     this.strict = b;
+    return this;
+  }
+
+  /**
+   * Merge the target down to one segment at the end of a successful run (default). One segment
+   * searches fastest, and its graph is built from scratch, so a resumed reindex answers queries
+   * exactly as a one-shot reindex of the same source does.
+   */
+  public ReindexOptions forceMerge(boolean b) {
+    this.forceMerge = b;
     return this;
   }
 

@@ -52,6 +52,13 @@ public interface ReindexTarget extends Closeable {
    */
   default void finish() throws IOException {}
 
+  /**
+   * Merges the target down to one segment, after the final commit of a successful run; the
+   * result is committed with {@code checkpoint} again. A crash here loses nothing: a rerun finds
+   * the finished checkpoint and merges again.
+   */
+  void forceMerge(Checkpoint checkpoint) throws IOException;
+
   /** Where this target is, for messages. */
   String describe();
 }

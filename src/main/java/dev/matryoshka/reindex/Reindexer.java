@@ -260,6 +260,11 @@ public final class Reindexer {
       }
       Checkpoint last = checkpoint(true);
       target.commit(last);
+      if (options.forceMerge) {
+        long t0 = System.nanoTime();
+        target.forceMerge(last);
+        listener.log(String.format(Locale.ROOT, "merged to one segment in %.1f s", (System.nanoTime() - t0) / 1e9));
+      }
       target.finish();
       return new Summary(settings, resumedFrom, readThisRun, writtenThisRun, last, enc != null,
           (System.nanoTime() - start) / 1e9);
