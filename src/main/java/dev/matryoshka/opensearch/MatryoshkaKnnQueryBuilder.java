@@ -211,6 +211,8 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
       throw new QueryShardException(
           context, "[" + NAME + "] the query vector has " + q.length + " dims; field [" + field + "] has " + v.dims());
     }
+    // the field's adapter (if any) maps the model-space query as it mapped the documents
+    q = v.adapt(q);
     Query filterQuery = filter == null ? null : filter.toQuery(context);
     return new MatryoshkaKnnQuery(field, q, k).oversample(oversample).filter(filterQuery);
   }

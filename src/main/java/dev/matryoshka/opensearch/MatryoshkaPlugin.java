@@ -42,17 +42,20 @@ public final class MatryoshkaPlugin extends Plugin implements MapperPlugin, Engi
 
   private final Encoders encoders;
   private final QueryTextEncoder queryEncoder;
+  private final NodeAdapters adapters;
 
   /**
    * Called by the node's plugin service.
    *
    * @param settings node settings
-   * @param configPath the node's config folder; models live in {@code matryoshka/models/NAME/}
+   * @param configPath the node's config folder; models live in {@code matryoshka/models/NAME/},
+   *     adapters in {@code matryoshka/adapters/NAME.bin}
    */
   public MatryoshkaPlugin(Settings settings, Path configPath) {
     DjlCache.ensure();
     this.encoders = new Encoders(configPath.resolve("matryoshka").resolve("models"));
     this.queryEncoder = encoders::encodeQuery;
+    this.adapters = new NodeAdapters(configPath.resolve("matryoshka").resolve("adapters"));
   }
 
   @Override
@@ -76,7 +79,7 @@ public final class MatryoshkaPlugin extends Plugin implements MapperPlugin, Engi
 
   @Override
   public Map<String, Mapper.TypeParser> getMappers() {
-    return Map.of(MatryoshkaVectorFieldMapper.CONTENT_TYPE, MatryoshkaVectorFieldMapper.PARSER);
+    return Map.of(MatryoshkaVectorFieldMapper.CONTENT_TYPE, MatryoshkaVectorFieldMapper.parser(adapters));
   }
 
   @Override

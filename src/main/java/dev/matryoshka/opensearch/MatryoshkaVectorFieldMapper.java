@@ -1,5 +1,6 @@
 package dev.matryoshka.opensearch;
 
+import dev.matryoshka.adapt.Adapter;
 import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
 import dev.matryoshka.codec.MatryoshkaPrefix;
 import dev.matryoshka.document.MatryoshkaVectorField;
@@ -36,8 +37,11 @@ import org.opensearch.core.xcontent.XContentParser;
  *               "model": "bge-small-en-v1.5"}
  * }</pre>
  *
- * <p>{@code model} is the encoder that {@code matryoshka_knn} uses for {@code query_text}; the
- * index must use {@code "index.codec": "matryoshka"}, which the mapping checks.
+ * <p>{@code model} is the encoder that {@code matryoshka_knn} uses for {@code query_text};
+ * {@code adapter} (optional) names a file {@code config/matryoshka/adapters/NAME.bin} on every
+ * node ({@link NodeAdapters}): documents and queries stay in the model's space, the field maps
+ * both through the adapter. The index must use {@code "index.codec": "matryoshka"}, which the
+ * mapping checks.
  */
 public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
   /** The mapping type name. */
@@ -51,9 +55,10 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
           "l2", VectorSimilarityFunction.EUCLIDEAN,
           "max_inner_product", VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT);
 
-  /** Parses the mapping; registered under {@value #CONTENT_TYPE}. */
-  public static final TypeParser PARSER =
-      new TypeParser((name, ctx) -> new Builder(name, ctx.getSettings().get("index.codec", "default")));
+  /** Parses the mapping, resolving {@code adapter} names on this node; registered under {@value #CONTENT_TYPE}. */
+  static TypeParser parser(NodeAdapters adapters) {
+    return new TypeParser((name, ctx) -> new Builder(name, ctx.getSettings().get("index.codec", "default"), adapters));
+  }
 
   private static MatryoshkaVectorFieldMapper toType(FieldMapper in) {
     return (MatryoshkaVectorFieldMapper) in;
@@ -77,17 +82,21 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
             MatryoshkaHnswVectorsFormat.DEFAULT_BEAM_WIDTH);
     private final Parameter<String> model =
         Parameter.stringParam("model", true, mapper -> toType(mapper).type().model(), null).acceptsNull();
+    private final Parameter<String> adapter =
+        Parameter.stringParam("adapter", false, mapper -> toType(mapper).type().adapterName(), null).acceptsNull();
     private final Parameter<Map<String, String>> meta = Parameter.metaParam();
     private final String indexCodec;
+    private final NodeAdapters adapters;
 
-    Builder(String name, String indexCodec) {
+    Builder(String name, String indexCodec, NodeAdapters adapters) {
       super(name);
       this.indexCodec = indexCodec;
+      this.adapters = adapters;
     }
 
     @Override
     protected List<Parameter<?>> getParameters() {
-      return List.of(dims, prefixDims, similarity, m, efConstruction, model, meta);
+      return List.of(dims, prefixDims, similarity, m, efConstruction, model, adapter, meta);
     }
 
     @Override
@@ -120,10 +129,23 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
             "[ef_construction] must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH + "] for field [" + field
                 + "]; got " + efConstruction.getValue());
       }
+      Adapter a = null;
+      if (adapter.getValue() != null) {
+        try {
+          a = adapters.get(adapter.getValue());
+        } catch (IllegalArgumentException e) {
+          throw new MapperParsingException("[adapter] of field [" + field + "]: " + e.getMessage());
+        }
+        if (a.inputDims() != d) {
+          throw new MapperParsingException("[adapter] [" + adapter.getValue() + "] of field [" + field + "] maps "
+              + a.inputDims() + "-dim vectors; the field has [dims] " + d);
+        }
+      }
       VectorFieldType type =
           new VectorFieldType(
-              field, d, p, similarity.getValue(), m.getValue(), efConstruction.getValue(), model.getValue(), meta.getValue());
-      return new MatryoshkaVectorFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build(), this);
+              field, d, p, similarity.getValue(), m.getValue(), efConstruction.getValue(), model.getValue(),
+              adapter.getValue(), a, meta.getValue());
+      return new MatryoshkaVectorFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build(), adapters);
     }
   }
 
@@ -135,11 +157,13 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     private final int m;
     private final int efConstruction;
     private final String model;
+    private final String adapterName;
+    private final Adapter adapter;
     private final FieldType luceneType;
 
     VectorFieldType(
         String name, int dims, int prefixDims, String similarity, int m, int efConstruction, String model,
-        Map<String, String> meta) {
+        String adapterName, Adapter adapter, Map<String, String> meta) {
       super(name, true, false, false, TextSearchInfo.NONE, meta);
       this.dims = dims;
       this.prefixDims = prefixDims;
@@ -147,6 +171,8 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       this.m = m;
       this.efConstruction = efConstruction;
       this.model = model;
+      this.adapterName = adapterName;
+      this.adapter = adapter;
       this.luceneType = MatryoshkaVectorField.fieldType(dims, prefixDims, similarity());
     }
 
@@ -179,6 +205,19 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       return model;
     }
 
+    /** The adapter's name in the mapping, or null. */
+    public String adapterName() {
+      return adapterName;
+    }
+
+    /**
+     * Maps a model-space vector (a document's, or a query's) into the space the field indexes:
+     * through the adapter when the mapping names one, else unchanged.
+     */
+    public float[] adapt(float[] v) {
+      return adapter == null ? v : adapter.apply(v);
+    }
+
     @Override
     public String typeName() {
       return CONTENT_TYPE;
@@ -196,9 +235,12 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     }
   }
 
+  private final NodeAdapters adapters;
+
   private MatryoshkaVectorFieldMapper(
-      String simpleName, VectorFieldType type, MultiFields multiFields, CopyTo copyTo, Builder builder) {
+      String simpleName, VectorFieldType type, MultiFields multiFields, CopyTo copyTo, NodeAdapters adapters) {
     super(simpleName, type, multiFields, copyTo);
+    this.adapters = adapters;
   }
 
   VectorFieldType type() {
@@ -207,7 +249,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
 
   @Override
   public ParametrizedFieldMapper.Builder getMergeBuilder() {
-    return new Builder(simpleName(), MatryoshkaPlugin.CODEC).init(this);
+    return new Builder(simpleName(), MatryoshkaPlugin.CODEC, adapters).init(this);
   }
 
   @Override
@@ -238,7 +280,8 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       vector[i] = values.get(i);
     }
     // checks length, finiteness and the zero vector; the message names the field
-    context.doc().add(new MatryoshkaVectorField(name(), vector, type.luceneType));
+    MatryoshkaVectorField.checkVector(name(), vector, type.luceneType);
+    context.doc().add(new MatryoshkaVectorField(name(), type.adapt(vector), type.luceneType));
   }
 
 

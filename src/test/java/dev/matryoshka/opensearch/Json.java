@@ -9,8 +9,14 @@ final class Json {
 
   /** Index creation body with our codec and the given mapping properties. */
   static String index(int shards, int replicas, String properties) {
+    return index(shards, replicas, properties, null);
+  }
+
+  /** As {@link #index(int, int, String)} with more settings ({@code "name":value} pairs, or null). */
+  static String index(int shards, int replicas, String properties, String moreSettings) {
     return "{\"settings\":{\"index.codec\":\"matryoshka\",\"number_of_shards\":" + shards
-        + ",\"number_of_replicas\":" + replicas + "},\"mappings\":{\"properties\":{" + properties + "}}}";
+        + ",\"number_of_replicas\":" + replicas + (moreSettings == null ? "" : "," + moreSettings)
+        + "},\"mappings\":{\"properties\":{" + properties + "}}}";
   }
 
   static JsonNode bulk(Rest rest, String path, String ndjson) {

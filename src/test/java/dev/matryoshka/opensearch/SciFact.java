@@ -129,27 +129,61 @@ final class SciFact {
     return out;
   }
 
-  /** The same documents, model and settings (prefix 64, m 16, ef_construction 100) in-process. */
-  List<List<Hit>> searchEmbedded(float[][] vectors, int k, float oversample) throws IOException {
+  /**
+   * The node's document order (Lucene doc ids of the index's one segment), read with a {@code
+   * _doc} sort. OpenSearch interleaves segments on a forced merge (its ShuffleForcedMergePolicy),
+   * so after {@code _forcemerge} this is not the bulk order.
+   */
+  List<Integer> nodeDocOrder(Rest rest, String index) throws IOException {
+    String body = Rest.JSON.writeValueAsString(Map.of("size", ids.size(), "_source", false, "sort", List.of("_doc")));
+    Map<String, Integer> position = new HashMap<>();
+    for (int i = 0; i < ids.size(); i++) {
+      position.put(ids.get(i), i);
+    }
+    List<Integer> order = new ArrayList<>();
+    for (JsonNode h : rest.ok("POST", "/" + index + "/_search", body).path("hits").path("hits")) {
+      order.add(position.get(h.path("_id").asText()));
+    }
+    if (order.size() != ids.size() || order.contains(null)) {
+      throw new AssertionError("node returned " + order.size() + " documents in _doc order, expected " + ids.size());
+    }
+    return order;
+  }
+
+  /**
+   * The same documents (added in {@code order}, positions into the corpus), model and settings
+   * (prefix 64, m 16, ef_construction 100) in-process.
+   */
+  List<List<Hit>> searchEmbedded(float[][] vectors, List<Integer> order, int k, float oversample) throws IOException {
     FieldType type = MatryoshkaVectorField.fieldType(384, 64, VectorSimilarityFunction.COSINE);
+    // like the node: several segments (here a commit every 97 documents) kept in order by a log
+    // merge policy, then forceMerge(1), which builds the graph from scratch in document order
     IndexWriterConfig iwc =
-        new IndexWriterConfig().setCodec(new MatryoshkaCodec(new MatryoshkaHnswVectorsFormat(64, 16, 100)));
+        new IndexWriterConfig().setCodec(new MatryoshkaCodec(new MatryoshkaHnswVectorsFormat(64, 16, 100)))
+            .setMergePolicy(new org.apache.lucene.index.LogByteSizeMergePolicy());
     List<List<Hit>> out = new ArrayList<>();
     try (TextEncoder enc = Models.open(Models.DEFAULT_MODEL, EncoderOptions.defaults());
         ByteBuffersDirectory dir = new ByteBuffersDirectory()) {
       try (IndexWriter w = new IndexWriter(dir, iwc)) {
-        for (int i = 0; i < ids.size(); i++) {
+        for (int n = 0; n < order.size(); n++) {
+          int i = order.get(n);
           Document d = new Document();
           d.add(new StringField("id", ids.get(i), Field.Store.YES));
           d.add(new MatryoshkaVectorField("emb", vectors[i], type));
           w.addDocument(d);
+          if (n % 97 == 96) {
+            w.commit();
+          }
         }
         w.forceMerge(1);
       }
       try (DirectoryReader reader = DirectoryReader.open(dir)) {
         IndexSearcher searcher = new IndexSearcher(reader);
         StoredFields stored = reader.storedFields();
-        for (float[] q : enc.encodeQueries(queries)) {
+        // one query per call, as the node encodes each request's query_text: a batch pads
+        // queries to a common length, and other matrix shapes round the last bits differently
+        for (String text : queries) {
+          float[] q = enc.encodeQueries(List.of(text))[0];
           List<Hit> hits = new ArrayList<>();
           for (ScoreDoc sd : searcher.search(new MatryoshkaKnnQuery("emb", q, k).oversample(oversample), k).scoreDocs) {
             hits.add(new Hit(stored.document(sd.doc).get("id"), sd.score));
