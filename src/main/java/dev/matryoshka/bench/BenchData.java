@@ -1,5 +1,7 @@
 package dev.matryoshka.bench;
 
+import dev.matryoshka.eval.EmbeddingCache;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.matryoshka.adapt.RotationAdapter;
@@ -79,14 +81,31 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
     BeirDataset ds = BeirDataset.load(dir, split);
     nDocs = ds.docs().size();
     if (all == null) {
-      err.println("bench: encoding " + dir.getFileName() + " with " + model
-          + " (once; cached in " + file + ")");
-      err.flush();
-      List<String> texts = new ArrayList<>(ds.docTexts());
-      try (TextEncoder enc = Models.open(model, EncoderOptions.defaults())) {
-        float[][] d = enc.encodeDocuments(texts);
-        float[][] q = enc.encodeQueries(ds.queryTexts());
+      // the same cache as `eval` (by full model fingerprint, role and texts): a corpus that eval
+      // has encoded is not encoded again
+      String fullFp = Models.fingerprint(model);
+      EmbeddingCache shared = EmbeddingCache.defaultCache();
+      TextEncoder[] enc = new TextEncoder[1];
+      try {
+        java.util.function.Function<String, TextEncoder> open = m -> {
+          if (enc[0] == null) {
+            err.println("bench: encoding " + dir.getFileName() + " with " + model + " (once; cached)");
+            err.flush();
+            try {
+              enc[0] = Models.open(m, EncoderOptions.defaults());
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+          return enc[0];
+        };
+        float[][] d = shared.get(fullFp, "document", ds.docTexts(), t -> open.apply(model).encodeDocuments(t));
+        float[][] q = shared.get(fullFp, "query", ds.queryTexts(), t -> open.apply(model).encodeQueries(t));
         all = concat(d, q);
+      } finally {
+        if (enc[0] != null) {
+          enc[0].close();
+        }
       }
       writeCache(file, all);
     }
