@@ -112,8 +112,15 @@ public final class Bench {
         if (!o.runs(BenchSystem.MATRYOSHKA_PREFIX) && p != SearchPhase.funnelPrefix(o)) {
           continue;
         }
-        built.add(IndexBuilder.build(o, BenchSystem.MATRYOSHKA_PREFIX, p, docs,
-            work.resolve(IndexBuilder.key(BenchSystem.MATRYOSHKA_PREFIX, p)), err));
+        for (String q : o.prefixQuantization()) {
+          var enc = dev.matryoshka.codec.MatryoshkaPrefix.Encoding.parse(q);
+          boolean int8 = enc == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8;
+          if (int8 && !o.runs(BenchSystem.MATRYOSHKA_PREFIX)) {
+            continue; // the funnel runs on the float prefix index
+          }
+          built.add(IndexBuilder.build(o, BenchSystem.MATRYOSHKA_PREFIX, p, enc, docs,
+              work.resolve(IndexBuilder.key(BenchSystem.MATRYOSHKA_PREFIX, p) + (int8 ? "-int8" : "")), err));
+        }
       }
     }
     List<SearchPhase.Result> results;

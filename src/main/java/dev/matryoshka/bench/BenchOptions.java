@@ -31,6 +31,8 @@ import java.util.List;
  * @param clusters clusters of synthetic data
  * @param maxConn HNSW fan-out for every system
  * @param beamWidth HNSW construction beam for every system
+ * @param prefixQuantization prefix encodings of the matryoshka-prefix indexes: {@code none}
+ *     (float32) and/or {@code int8}; one index per prefix length and encoding
  */
 public record BenchOptions(
     String regime,
@@ -57,7 +59,8 @@ public record BenchOptions(
     long seed,
     int clusters,
     int maxConn,
-    int beamWidth) {
+    int beamWidth,
+    List<String> prefixQuantization) {
 
   /** Checks ranges; messages name the option. */
   public BenchOptions {
@@ -86,6 +89,11 @@ public record BenchOptions(
     oversample = List.copyOf(oversample);
     kPrime = List.copyOf(kPrime);
     quantOversample = List.copyOf(quantOversample);
+    prefixQuantization = prefixQuantization == null || prefixQuantization.isEmpty()
+        ? List.of("none") : List.copyOf(prefixQuantization);
+    for (String q : prefixQuantization) {
+      dev.matryoshka.codec.MatryoshkaPrefix.Encoding.parse(q); // names the bad value
+    }
   }
 
   private static void check(boolean ok, String message) {

@@ -1,5 +1,7 @@
 package dev.matryoshka.bench;
 
+import dev.matryoshka.codec.MatryoshkaPrefix;
+
 import dev.matryoshka.codec.MatryoshkaCodec;
 import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
 import dev.matryoshka.document.MatryoshkaVectorField;
@@ -71,6 +73,7 @@ public enum BenchSystem {
   /** The codec for an index of this system (prefixDims only for the Matryoshka systems). */
   Codec codec(int prefixDims, int maxConn, int beamWidth) {
     if (this == MATRYOSHKA_PREFIX || this == MATRYOSHKA_FUNNEL) {
+      // the prefix encoding travels as a field attribute (fieldType)
       return new MatryoshkaCodec(new MatryoshkaHnswVectorsFormat(prefixDims, maxConn, beamWidth));
     }
     KnnVectorsFormat f =
@@ -94,9 +97,9 @@ public enum BenchSystem {
   }
 
   /** The field type of the vector field. */
-  FieldType fieldType(int dims, int prefixDims) {
+  FieldType fieldType(int dims, int prefixDims, MatryoshkaPrefix.Encoding encoding) {
     if (this == MATRYOSHKA_PREFIX || this == MATRYOSHKA_FUNNEL) {
-      return MatryoshkaVectorField.fieldType(dims, prefixDims, VectorSimilarityFunction.DOT_PRODUCT);
+      return MatryoshkaVectorField.fieldType(dims, prefixDims, VectorSimilarityFunction.DOT_PRODUCT, encoding);
     }
     return KnnFloatVectorField.createFieldType(dims, VectorSimilarityFunction.DOT_PRODUCT);
   }

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param mergeSeconds forceMerge(1) of those segments
  * @param bytesByKind bytes on disk by file extension
  * @param hotBytesPerVector graph + the vectors graph search scores, per indexed vector
+ * @param int8Prefix whether the prefix graph search scores int8 codes
  */
 public record BuiltIndex(
     String key,
@@ -25,7 +26,8 @@ public record BuiltIndex(
     double buildSeconds,
     double mergeSeconds,
     Map<String, Long> bytesByKind,
-    long hotBytesPerVector) {
+    long hotBytesPerVector,
+    boolean int8Prefix) {
 
   /** Total bytes on disk. */
   public long indexBytes() {

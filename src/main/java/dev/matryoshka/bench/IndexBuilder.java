@@ -34,11 +34,18 @@ final class IndexBuilder {
   static BuiltIndex build(
       BenchOptions o, BenchSystem system, int prefixDims, float[][] docs, Path dir,
       PrintWriter err) throws IOException {
-    String key = key(system, prefixDims);
+    return build(o, system, prefixDims, dev.matryoshka.codec.MatryoshkaPrefix.Encoding.FLOAT32, docs, dir, err);
+  }
+
+  static BuiltIndex build(
+      BenchOptions o, BenchSystem system, int prefixDims, dev.matryoshka.codec.MatryoshkaPrefix.Encoding encoding,
+      float[][] docs, Path dir, PrintWriter err) throws IOException {
+    boolean int8 = encoding == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8;
+    String key = key(system, prefixDims) + (int8 ? "-int8" : "");
     deleteRecursively(dir);
     Files.createDirectories(dir);
     int dims = docs[0].length;
-    FieldType type = system.fieldType(dims, prefixDims);
+    FieldType type = system.fieldType(dims, prefixDims, encoding);
     TieredMergePolicy mp = new TieredMergePolicy();
     mp.setNoCFSRatio(0.0);
     IndexWriterConfig iwc =
@@ -75,11 +82,16 @@ final class IndexBuilder {
         hot += e.getValue();
       }
     }
+    if (int8) {
+      // .mpv holds the float prefixes (read only by merges) and the int8 codes the search
+      // scores: one byte per prefix dimension
+      hot = hot - bytes.getOrDefault("mpv", 0L) + (long) docs.length * prefixDims;
+    }
     err.printf("bench: built %-9s %,d docs: build %.1f s, merge %.1f s, %s%n",
         key, docs.length, build, merge, bytes);
     err.flush();
     return new BuiltIndex(key, system.label(), prefixDims, dir.toString(), docs.length, build,
-        merge, bytes, Math.round((double) hot / docs.length));
+        merge, bytes, Math.round((double) hot / docs.length), int8);
   }
 
   /** Index key: {@code float32}, {@code int8}, {@code 1bit} or {@code prefix<P>}. */

@@ -75,9 +75,9 @@ public final class SearchPhase {
         for (float os : o.oversample()) {
           int c = candidates(k, os);
           out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(),
-              "p=" + p + " os=" + fmt(os), c, os, 0, 0));
+              "p=" + p + (idx.int8Prefix() ? " int8" : "") + " os=" + fmt(os), c, os, 0, 0));
         }
-        if (o.runs(BenchSystem.MATRYOSHKA_FUNNEL) && p == funnelPrefix(o)
+        if (o.runs(BenchSystem.MATRYOSHKA_FUNNEL) && p == funnelPrefix(o) && !idx.int8Prefix()
             && o.funnelDims() > p && o.funnelDims() < o.dims()) {
           for (float os : o.oversample()) {
             int c = candidates(k, os);

@@ -63,6 +63,10 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Prefix lengths of matryoshka-prefix.")
   List<Integer> prefixDims;
 
+  @Option(names = "--prefix-quantization", split = ",", defaultValue = "none", paramLabel = "none|int8",
+      description = "Prefix encodings of matryoshka-prefix, e.g. none,int8 (one index each).")
+  List<String> prefixQuantization;
+
   @Option(names = "--oversample", split = ",", defaultValue = "1,2,3,4,6,10,20",
       description = "Oversample factors of matryoshka-prefix.")
   List<Float> oversample;
@@ -185,7 +189,7 @@ public final class BenchCommand implements Callable<Integer> {
       return new BenchOptions(reg, dataset, docs, dims, queries, k, threads, passes, segments,
           prefixDims, oversample, kPrime, quantOversample, funnelDims, systems,
           parseBytes(memoryLimit), searchHeap, work.toString(), cache.toString(), model, rotate,
-          seed, clusters, maxConn, beamWidth);
+          seed, clusters, maxConn, beamWidth, prefixQuantization);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

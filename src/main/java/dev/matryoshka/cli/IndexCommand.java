@@ -55,6 +55,11 @@ public final class IndexCommand implements Callable<Integer> {
       description = "Prefix dimensions indexed in the graph (default: 64, or dims/2 for vectors of 64 dims or fewer).")
   Integer prefixDims;
 
+  @Option(names = "--prefix-quantization", defaultValue = "none", paramLabel = "none|int8",
+      description = "What the graph search scores: float32 prefixes (none, default) or int8 codes "
+          + "(a quarter of the hot bytes; cosine, dot and mip only). Full-dimension rerank either way.")
+  String prefixQuantization;
+
   @Option(names = "--similarity", defaultValue = "cosine", paramLabel = "SIM", description = "cosine, dot, euclidean or mip.")
   String similarity;
 
@@ -124,7 +129,8 @@ public final class IndexCommand implements Callable<Integer> {
         int dims = enc != null ? enc.info().dims() : first.vector().length;
         int prefix = prefixDims != null ? prefixDims : IndexSettings.defaultPrefixDims(dims);
         IndexSettings settings = new IndexSettings(IndexSettings.DEFAULT_FIELD, dims, prefix, sim,
-            maxConn, beamWidth, null, null, "none", null);
+            maxConn, beamWidth, null, null, "none", null,
+            dev.matryoshka.codec.MatryoshkaPrefix.Encoding.parse(prefixQuantization));
         if (enc != null) {
           settings = settings.withModel(enc.info().name(), enc.info().fingerprint());
         }

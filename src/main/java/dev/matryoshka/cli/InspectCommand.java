@@ -73,6 +73,8 @@ public final class InspectCommand implements Callable<Integer> {
                 .put("similarity", fi.getVectorSimilarityFunction().name());
             String p = fi.getAttribute(MatryoshkaPrefix.PREFIX_DIMS_ATTRIBUTE);
             if (p != null) f.put("prefix_dims", Integer.parseInt(p));
+            String enc = fi.getAttribute(MatryoshkaPrefix.PREFIX_ENCODING_ATTRIBUTE);
+            if (p != null) f.put("prefix_quantization", "int8".equals(enc) ? "int8" : "none");
             String fmt = fi.getAttribute(PerFieldKnnVectorsFormat.PER_FIELD_FORMAT_KEY);
             if (fmt != null) f.put("vectors_format", fmt);
           } else {
@@ -89,7 +91,8 @@ public final class InspectCommand implements Callable<Integer> {
         ObjectNode s = root.putObject("settings");
         s.put("field", settings.field()).put("dims", settings.dims())
             .put("prefix_dims", settings.prefixDims()).put("similarity", settings.similarity().label())
-            .put("m", settings.maxConn()).put("ef_construction", settings.beamWidth());
+            .put("m", settings.maxConn()).put("ef_construction", settings.beamWidth())
+            .put("prefix_quantization", settings.prefixEncoding() == MatryoshkaPrefix.Encoding.INT8 ? "int8" : "none");
         s.put("model", settings.modelName()).put("model_fingerprint", settings.modelFingerprint());
         s.put("adapter", settings.adapterKind()).put("adapter_fingerprint", settings.adapterFingerprint());
       }
@@ -126,8 +129,9 @@ public final class InspectCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "codec      %s%n", root.get("codecs"));
       if (root.has("settings")) {
         var s = root.get("settings");
-        out.printf(Locale.ROOT, "vector     field=%s dims=%d prefix=%d similarity=%s m=%d ef_construction=%d%n",
+        out.printf(Locale.ROOT, "vector     field=%s dims=%d prefix=%d (%s) similarity=%s m=%d ef_construction=%d%n",
             s.get("field").asText(), s.get("dims").asInt(), s.get("prefix_dims").asInt(),
+            s.get("prefix_quantization").asText().equals("int8") ? "int8" : "float32",
             s.get("similarity").asText(), s.get("m").asInt(), s.get("ef_construction").asInt());
         out.printf(Locale.ROOT, "model      %s%s%n", s.get("model").isNull() ? "none (precomputed vectors)" : s.get("model").asText(),
             s.get("model_fingerprint").isNull() ? "" : " sha256:" + s.get("model_fingerprint").asText().substring(0, 16));

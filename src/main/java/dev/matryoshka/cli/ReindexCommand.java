@@ -72,6 +72,10 @@ public final class ReindexCommand implements Callable<Integer> {
       description = "Documents between commits (checkpoints).")
   int commitEvery;
 
+  @Option(names = "--prefix-quantization", defaultValue = "none", paramLabel = "none|int8",
+      description = "What the target's graph search scores: float32 prefixes (none, default) or int8 codes.")
+  String prefixQuantization;
+
   @Option(names = "--force-merge", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Merge the target to one segment at the end (default: ${DEFAULT-VALUE}); "
           + "then a resumed reindex answers queries exactly as a one-shot one. --no-force-merge skips it.")
@@ -99,6 +103,7 @@ public final class ReindexCommand implements Callable<Integer> {
     var err = spec.commandLine().getErr();
     ReindexOptions o = new ReindexOptions()
         .prefixDims(prefixDims)
+        .prefixEncoding(dev.matryoshka.codec.MatryoshkaPrefix.Encoding.parse(prefixQuantization))
         .similarity(similarity == null ? null : Similarity.parse(similarity))
         .idField(idField).textField(textField).vectorField(vectorField)
         .reencode(reencode).adapter(adapter)

@@ -29,8 +29,14 @@ public final class MatryoshkaFlatVectorsFormat extends FlatVectorsFormat {
   static final String DATA_CODEC_NAME = "MatryoshkaPrefixData";
   static final String META_EXTENSION = "mpm";
   static final String DATA_EXTENSION = "mpv";
+  /** Key of the int8 codes in {@code getOffHeapByteSize} (they are stored in {@code .mpv}). */
+  static final String CODES_KEY = "mpv-int8";
   static final int VERSION_START = 0;
-  static final int VERSION_CURRENT = VERSION_START;
+  /** Adds the encoding byte per field and int8 prefix codes in {@code .mpv}. */
+  static final int VERSION_INT8 = 1;
+  static final int VERSION_CURRENT = VERSION_INT8;
+  static final byte ENCODING_FLOAT32 = 0;
+  static final byte ENCODING_INT8 = 1;
   static final int DIRECT_MONOTONIC_BLOCK_SHIFT = 16;
 
   /** Wire numbers of similarity functions: a fixed list, never enum ordinals. */
@@ -45,6 +51,7 @@ public final class MatryoshkaFlatVectorsFormat extends FlatVectorsFormat {
   static final FlatVectorsScorer SCORER = FlatVectorScorerUtil.getLucene99FlatVectorsScorer();
 
   private final int defaultPrefixDims;
+  private final MatryoshkaPrefix.Encoding defaultEncoding;
   private final Lucene99FlatVectorsFormat rawFormat = new Lucene99FlatVectorsFormat(SCORER);
 
   /**
@@ -52,7 +59,17 @@ public final class MatryoshkaFlatVectorsFormat extends FlatVectorsFormat {
    *     MatryoshkaPrefix#PREFIX_DIMS_ATTRIBUTE} attribute; 0 means the full vector
    */
   public MatryoshkaFlatVectorsFormat(int defaultPrefixDims) {
+    this(defaultPrefixDims, MatryoshkaPrefix.Encoding.FLOAT32);
+  }
+
+  /**
+   * @param defaultPrefixDims as {@link #MatryoshkaFlatVectorsFormat(int)}
+   * @param defaultEncoding prefix encoding for fields without the {@link
+   *     MatryoshkaPrefix#PREFIX_ENCODING_ATTRIBUTE} attribute
+   */
+  public MatryoshkaFlatVectorsFormat(int defaultPrefixDims, MatryoshkaPrefix.Encoding defaultEncoding) {
     super(NAME);
+    this.defaultEncoding = java.util.Objects.requireNonNull(defaultEncoding);
     if (defaultPrefixDims < 0) {
       throw new IllegalArgumentException(
           "defaultPrefixDims must be >= 0 (0 = full vector); got=" + defaultPrefixDims);
@@ -63,7 +80,7 @@ public final class MatryoshkaFlatVectorsFormat extends FlatVectorsFormat {
   @Override
   public FlatVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
     return new MatryoshkaFlatVectorsWriter(
-        state, defaultPrefixDims, rawFormat.fieldsWriter(state), new BufferedPrefixScorer(SCORER));
+        state, defaultPrefixDims, defaultEncoding, rawFormat.fieldsWriter(state), new BufferedPrefixScorer(SCORER));
   }
 
   @Override
@@ -73,6 +90,7 @@ public final class MatryoshkaFlatVectorsFormat extends FlatVectorsFormat {
 
   @Override
   public String toString() {
-    return NAME + "(defaultPrefixDims=" + defaultPrefixDims + ", raw=" + rawFormat + ")";
+    return NAME + "(defaultPrefixDims=" + defaultPrefixDims + ", defaultEncoding=" + defaultEncoding.wireName()
+        + ", raw=" + rawFormat + ")";
   }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.codecs.hnsw.FlatVectorsReader;
 import org.apache.lucene.codecs.hnsw.FlatVectorsScorer;
+import org.apache.lucene.codecs.lucene95.OffHeapByteVectorValues;
 import org.apache.lucene.codecs.lucene95.OffHeapFloatVectorValues;
 import org.apache.lucene.codecs.lucene95.OrdToDocDISIReaderConfiguration;
 import org.apache.lucene.index.ByteVectorValues;
@@ -80,7 +81,7 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
           if (info == null) {
             throw new CorruptIndexException("invalid field number: " + number, meta);
           }
-          PrefixEntry e = PrefixEntry.read(meta, info);
+          PrefixEntry e = PrefixEntry.read(meta, info, version);
           fields.put(number, e);
           numbers.put(info.name, number);
         }
@@ -125,6 +126,12 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
         e.offset, e.length, data);
   }
 
+  /** The encoding the graph search scores for {@code field}, or null when it has no prefix. */
+  MatryoshkaPrefix.Encoding prefixEncoding(String field) {
+    PrefixEntry e = entry(field);
+    return e == null ? null : e.scales != null ? MatryoshkaPrefix.Encoding.INT8 : MatryoshkaPrefix.Encoding.FLOAT32;
+  }
+
   @Override
   public RandomVectorScorer getRandomVectorScorer(String field, float[] target) throws IOException {
     PrefixEntry e = entry(field);
@@ -137,6 +144,17 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
               + " (field \"" + field + "\")");
     }
     float[] prefixQuery = MatryoshkaPrefix.prefix(target, e.prefixDims, e.similarity);
+    if (e.scales != null) {
+      // int8 codes: the integer dot product is proportional to the prefix dot product (see
+      // Int8Prefix); Lucene's byte scorer turns it into a monotone score, which is all the
+      // graph walk needs before the full-vector rerank
+      ByteVectorValues codeValues =
+          OffHeapByteVectorValues.load(
+              VectorSimilarityFunction.DOT_PRODUCT, vectorScorer, e.ordToDoc, VectorEncoding.BYTE,
+              e.prefixDims, e.codesOffset, e.codesLength, data);
+      return vectorScorer.getRandomVectorScorer(
+          VectorSimilarityFunction.DOT_PRODUCT, codeValues, Int8Prefix.encodeQuery(prefixQuery, e.scales));
+    }
     return vectorScorer.getRandomVectorScorer(
         e.graphSimilarity(), getPrefixVectorValues(field), prefixQuery);
   }
@@ -169,6 +187,11 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
     PrefixEntry e = fields.get(info.number);
     if (e != null) {
       sizes.put(DATA_EXTENSION, e.length);
+      if (e.scales != null) {
+        // the codes live in .mpv too; reported apart because the search reads only them
+        sizes.put(DATA_EXTENSION, e.length);
+        sizes.put(CODES_KEY, e.codesLength);
+      }
     }
     return sizes;
   }
@@ -193,13 +216,16 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
       long offset,
       long length,
       int size,
-      OrdToDocDISIReaderConfiguration ordToDoc) {
+      OrdToDocDISIReaderConfiguration ordToDoc,
+      float[] scales, // null: float32 search
+      long codesOffset,
+      long codesLength) {
 
     VectorSimilarityFunction graphSimilarity() {
       return MatryoshkaPrefix.graphSimilarity(similarity);
     }
 
-    static PrefixEntry read(IndexInput meta, FieldInfo info) throws IOException {
+    static PrefixEntry read(IndexInput meta, FieldInfo info, int version) throws IOException {
       int dims = meta.readVInt();
       int prefixDims = meta.readVInt();
       int simOrd = meta.readInt();
@@ -232,7 +258,30 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
       }
       OrdToDocDISIReaderConfiguration ordToDoc =
           OrdToDocDISIReaderConfiguration.fromStoredMeta(meta, size);
-      return new PrefixEntry(dims, prefixDims, sim, offset, length, size, ordToDoc);
+      float[] scales = null;
+      long codesOffset = 0;
+      long codesLength = 0;
+      if (version >= VERSION_INT8) {
+        byte encoding = meta.readByte();
+        if (encoding == ENCODING_INT8) {
+          scales = new float[prefixDims];
+          for (int i = 0; i < prefixDims; i++) {
+            scales[i] = Float.intBitsToFloat(meta.readInt());
+            if (!(scales[i] >= 0) || !Float.isFinite(scales[i])) {
+              throw new CorruptIndexException("field \"" + info.name + "\": bad int8 scale " + scales[i] + " at dim " + i, meta);
+            }
+          }
+          codesOffset = meta.readVLong();
+          codesLength = meta.readVLong();
+          if ((long) size * prefixDims != codesLength) {
+            throw new CorruptIndexException(
+                "field \"" + info.name + "\": int8 codes length " + codesLength + " != " + size + " x " + prefixDims, meta);
+          }
+        } else if (encoding != ENCODING_FLOAT32) {
+          throw new CorruptIndexException("field \"" + info.name + "\": unknown prefix encoding " + encoding, meta);
+        }
+      }
+      return new PrefixEntry(dims, prefixDims, sim, offset, length, size, ordToDoc, scales, codesOffset, codesLength);
     }
   }
 }

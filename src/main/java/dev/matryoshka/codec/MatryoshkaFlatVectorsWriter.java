@@ -42,18 +42,21 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
 
   private final SegmentWriteState state;
   private final int defaultPrefixDims;
+  private final MatryoshkaPrefix.Encoding defaultEncoding;
   private final FlatVectorsWriter raw;
   private final List<FieldWriter> fields = new ArrayList<>();
   private final IndexOutput meta;
   private final IndexOutput data;
+  private final IndexOutput codes;
   private boolean finished;
 
   MatryoshkaFlatVectorsWriter(
-      SegmentWriteState state, int defaultPrefixDims, FlatVectorsWriter raw, FlatVectorsScorer scorer)
-      throws IOException {
+      SegmentWriteState state, int defaultPrefixDims, MatryoshkaPrefix.Encoding defaultEncoding,
+      FlatVectorsWriter raw, FlatVectorsScorer scorer) throws IOException {
     super(scorer);
     this.state = state;
     this.defaultPrefixDims = defaultPrefixDims;
+    this.defaultEncoding = defaultEncoding;
     this.raw = raw;
     IndexOutput m = null;
     IndexOutput d = null;
@@ -70,6 +73,13 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
     }
     this.meta = m;
     this.data = d;
+    // int8 codes go to the data file too, after the field's float prefixes and before its
+    // sparse ord-to-doc data, which the codes' off-heap values read from the same file
+    this.codes = d;
+  }
+
+  private MatryoshkaPrefix.Encoding encodingOf(FieldInfo info) {
+    return MatryoshkaPrefix.effectiveEncoding(info, defaultEncoding);
   }
 
   static String fileName(SegmentWriteState state, String ext) {
@@ -104,21 +114,27 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
     for (FieldWriter field : fields) {
       long offset = data.alignFilePointer(Float.BYTES);
       DocsWithFieldSet docs;
+      List<float[]> ordered;
       if (sortMap == null) {
         docs = field.getDocsWithFieldSet();
-        for (float[] p : field.prefixes) {
-          writeFloats(data, p);
-        }
+        ordered = field.prefixes;
       } else {
         // same old->new ordinal mapping the raw writer applies, so ordinals stay aligned
         int[] newToOld = new int[field.getDocsWithFieldSet().cardinality()];
         docs = new DocsWithFieldSet();
         mapOldOrdToNewOrd(field.getDocsWithFieldSet(), sortMap, null, newToOld, docs);
+        ordered = new ArrayList<>(newToOld.length);
         for (int oldOrd : newToOld) {
-          writeFloats(data, field.prefixes.get(oldOrd));
+          ordered.add(field.prefixes.get(oldOrd));
         }
       }
-      writeMeta(field.info, field.prefixDims, maxDoc, offset, data.getFilePointer() - offset, docs);
+      for (float[] p : ordered) {
+        writeFloats(data, p);
+      }
+      long length = data.getFilePointer() - offset;
+      Codes c = encodingOf(field.info) == MatryoshkaPrefix.Encoding.INT8
+          ? writeCodes(field.prefixDims, ordered.size(), ordered::get) : null;
+      writeMeta(field.info, field.prefixDims, maxDoc, offset, length, docs, c);
       field.finish();
     }
   }
@@ -132,7 +148,19 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
     }
     long offset = data.alignFilePointer(Float.BYTES);
     DocsWithFieldSet docs = writePrefixes(data, info, prefixDims, mergeState);
-    writeMeta(info, prefixDims, state.segmentInfo.maxDoc(), offset, data.getFilePointer() - offset, docs);
+    long length = data.getFilePointer() - offset;
+    Codes c = null;
+    if (encodingOf(info) == MatryoshkaPrefix.Encoding.INT8) {
+      // the prefixes again, from the merged full vectors (this path builds no graph)
+      List<float[]> prefixes = new ArrayList<>(docs.cardinality());
+      FloatVectorValues merged = MergedVectorValues.mergeFloatVectorValues(info, mergeState);
+      KnnVectorValues.DocIndexIterator it = merged.iterator();
+      for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+        prefixes.add(MatryoshkaPrefix.prefix(merged.vectorValue(it.index()), prefixDims, info.getVectorSimilarityFunction()));
+      }
+      c = writeCodes(prefixDims, prefixes.size(), prefixes::get);
+    }
+    writeMeta(info, prefixDims, state.segmentInfo.maxDoc(), offset, length, docs, c);
   }
 
   @Override
@@ -156,12 +184,24 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
       tempIn = state.directory.openInput(temp.getName(), IOContext.DEFAULT);
       data.copyBytes(tempIn, tempIn.length() - CodecUtil.footerLength());
       CodecUtil.retrieveChecksum(tempIn);
-      writeMeta(info, prefixDims, state.segmentInfo.maxDoc(), offset, data.getFilePointer() - offset, docs);
+      long length = data.getFilePointer() - offset;
       VectorSimilarityFunction graphSim =
           MatryoshkaPrefix.graphSimilarity(info.getVectorSimilarityFunction());
       OffHeapFloatVectorValues values =
           new OffHeapFloatVectorValues.DenseOffHeapVectorValues(
               prefixDims, docs.cardinality(), tempIn, prefixDims * Float.BYTES, vectorsScorer, graphSim);
+      Codes c = null;
+      if (encodingOf(info) == MatryoshkaPrefix.Encoding.INT8) {
+        FloatVectorValues reader = values.copy();
+        c = writeCodes(prefixDims, docs.cardinality(), ord -> {
+          try {
+            return reader.vectorValue(ord);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+      }
+      writeMeta(info, prefixDims, state.segmentInfo.maxDoc(), offset, length, docs, c);
       RandomVectorScorerSupplier supplier = vectorsScorer.getRandomVectorScorerSupplier(graphSim, values);
       final IndexInput in = tempIn;
       final String tempName = temp.getName();
@@ -196,8 +236,26 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
     out.writeBytes(buf.array(), buf.array().length);
   }
 
+  /** Where a field's int8 codes went in the codes file, and their per-dimension scales. */
+  private record Codes(float[] scales, long offset, long length) {}
+
+  /** Two passes over the prefixes (by ordinal): scales, then one code per prefix. */
+  private Codes writeCodes(int prefixDims, int count, java.util.function.IntFunction<float[]> prefixes)
+      throws IOException {
+    Int8Prefix.Scales scales = new Int8Prefix.Scales(prefixDims);
+    for (int ord = 0; ord < count; ord++) {
+      scales.add(prefixes.apply(ord));
+    }
+    long offset = codes.getFilePointer();
+    for (int ord = 0; ord < count; ord++) {
+      byte[] code = Int8Prefix.encodeDocument(prefixes.apply(ord), scales.max);
+      codes.writeBytes(code, code.length);
+    }
+    return new Codes(scales.max, offset, codes.getFilePointer() - offset);
+  }
+
   private void writeMeta(
-      FieldInfo info, int prefixDims, int maxDoc, long offset, long length, DocsWithFieldSet docs)
+      FieldInfo info, int prefixDims, int maxDoc, long offset, long length, DocsWithFieldSet docs, Codes c)
       throws IOException {
     meta.writeInt(info.number);
     meta.writeVInt(info.getVectorDimension());
@@ -209,6 +267,17 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
     meta.writeInt(count);
     OrdToDocDISIReaderConfiguration.writeStoredMeta(
         DIRECT_MONOTONIC_BLOCK_SHIFT, meta, data, count, maxDoc, docs);
+    // since VERSION_INT8: the encoding the search scores, and for int8 where its codes are
+    if (c == null) {
+      meta.writeByte(ENCODING_FLOAT32);
+    } else {
+      meta.writeByte(ENCODING_INT8);
+      for (float scale : c.scales()) {
+        meta.writeInt(Float.floatToIntBits(scale));
+      }
+      meta.writeVLong(c.offset());
+      meta.writeVLong(c.length());
+    }
   }
 
   @Override

@@ -73,6 +73,18 @@ import org.apache.lucene.search.TaskExecutor;
  *   <li>Footer (checksum)
  * </ul>
  *
+ * <h3>int8 prefix codes (since version 1)</h3>
+ *
+ * <p>For a field whose prefix encoding is int8, {@code .mpv} also holds, after the field's float
+ * prefixes and before its sparse ord-to-doc data, count × prefix dimension signed bytes in
+ * ordinal order ({@link Int8Prefix}). In {@code .mpm}, after the ord-to-doc metadata, every
+ * field has a byte encoding (0 float32, 1 int8); for int8 follow prefix-dimension float32
+ * scales, the vlong offset and the vlong length of the codes.
+ *
+ * <p>With an int8 prefix the graph is still built on the float32 prefixes ({@code .mpv}); the
+ * search scores the codes, so the bytes that stay hot per vector are the graph and one byte per
+ * prefix dimension.
+ *
  * <p>Merges: natural merges are Lucene's incremental HNSW merge; a merge forced down to one
  * segment builds its graph from scratch ({@link FreshGraphMergeWriter}), so after {@code
  * forceMerge(1)} the graph depends only on the documents and their order, not on how they were
@@ -121,10 +133,25 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
     this(defaultPrefixDims, maxConn, beamWidth, 1, null);
   }
 
+  /**
+   * As {@link #MatryoshkaHnswVectorsFormat(int, int, int)}, with the prefix encoding of fields
+   * that do not set {@link MatryoshkaPrefix#PREFIX_ENCODING_ATTRIBUTE}.
+   */
+  public MatryoshkaHnswVectorsFormat(
+      int defaultPrefixDims, int maxConn, int beamWidth, MatryoshkaPrefix.Encoding defaultEncoding) {
+    this(defaultPrefixDims, maxConn, beamWidth, 1, null, defaultEncoding);
+  }
+
   /** As {@link #MatryoshkaHnswVectorsFormat(int, int, int)} with concurrent merges. */
   public MatryoshkaHnswVectorsFormat(
       int defaultPrefixDims, int maxConn, int beamWidth, int numMergeWorkers,
       ExecutorService mergeExec) {
+    this(defaultPrefixDims, maxConn, beamWidth, numMergeWorkers, mergeExec, MatryoshkaPrefix.Encoding.FLOAT32);
+  }
+
+  private MatryoshkaHnswVectorsFormat(
+      int defaultPrefixDims, int maxConn, int beamWidth, int numMergeWorkers,
+      ExecutorService mergeExec, MatryoshkaPrefix.Encoding defaultEncoding) {
     super(NAME);
     if (defaultPrefixDims < 0 || defaultPrefixDims > MAX_DIMENSIONS) {
       throw new IllegalArgumentException(
@@ -152,7 +179,7 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
     this.beamWidth = beamWidth;
     this.numMergeWorkers = numMergeWorkers;
     this.mergeExec = mergeExec == null ? null : new TaskExecutor(mergeExec);
-    this.flatFormat = new MatryoshkaFlatVectorsFormat(defaultPrefixDims);
+    this.flatFormat = new MatryoshkaFlatVectorsFormat(defaultPrefixDims, defaultEncoding);
   }
 
   @Override

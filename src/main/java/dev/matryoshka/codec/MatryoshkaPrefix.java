@@ -17,6 +17,61 @@ public final class MatryoshkaPrefix {
   /** FieldInfo attribute holding the prefix dimension count a field asks for. */
   public static final String PREFIX_DIMS_ATTRIBUTE = "matryoshka.prefix_dims";
 
+  /**
+   * FieldInfo attribute holding how a field's prefix is searched: {@link Encoding#FLOAT32}
+   * (default) or {@link Encoding#INT8}.
+   */
+  public static final String PREFIX_ENCODING_ATTRIBUTE = "matryoshka.prefix_encoding";
+
+  /**
+   * How the graph search scores prefixes. The graph is always built on float32 prefixes; with
+   * {@link #INT8} the search scores one signed byte per prefix dimension instead (a quarter of
+   * the bytes that must stay hot), and the full-vector rerank fixes the order.
+   */
+  public enum Encoding {
+    /** float32 prefixes, 4 bytes per dimension. */
+    FLOAT32("float32"),
+    /**
+     * int8 codes, 1 byte per dimension, each dimension scaled by its largest magnitude in the
+     * segment; for similarities that compare by dot product (COSINE, DOT_PRODUCT,
+     * MAXIMUM_INNER_PRODUCT). EUCLIDEAN prefixes stay float32.
+     */
+    INT8("int8");
+
+    private final String wire;
+
+    Encoding(String wire) {
+      this.wire = wire;
+    }
+
+    /** The attribute and setting value: {@code float32} or {@code int8}. */
+    public String wireName() {
+      return wire;
+    }
+
+    /**
+     * Parses {@code float32}/{@code none} or {@code int8}.
+     *
+     * @throws IllegalArgumentException naming the value and the choices
+     */
+    public static Encoding parse(String s) {
+      if (s == null) {
+        return FLOAT32;
+      }
+      return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "float32", "none", "float" -> FLOAT32;
+        case "int8" -> INT8;
+        default -> throw new IllegalArgumentException(
+            "prefix quantization must be none (float32) or int8; got=" + s);
+      };
+    }
+
+    /** Whether prefixes of this similarity can be int8-coded (they are compared by dot product). */
+    public static boolean int8Supports(VectorSimilarityFunction similarity) {
+      return similarity != VectorSimilarityFunction.EUCLIDEAN;
+    }
+  }
+
   /** Default prefix dimension count of a Matryoshka field. */
   public static final int DEFAULT_PREFIX_DIMS = 64;
 
@@ -69,6 +124,16 @@ public final class MatryoshkaPrefix {
     return similarity == VectorSimilarityFunction.COSINE
         ? VectorSimilarityFunction.DOT_PRODUCT
         : similarity;
+  }
+
+  /**
+   * The prefix encoding used for a field: the field's attribute when present, else the format
+   * default; INT8 falls back to FLOAT32 for EUCLIDEAN fields.
+   */
+  public static Encoding effectiveEncoding(FieldInfo info, Encoding formatDefault) {
+    String attr = info.getAttribute(PREFIX_ENCODING_ATTRIBUTE);
+    Encoding e = attr == null ? formatDefault : Encoding.parse(attr);
+    return e == Encoding.INT8 && !Encoding.int8Supports(info.getVectorSimilarityFunction()) ? Encoding.FLOAT32 : e;
   }
 
   /**

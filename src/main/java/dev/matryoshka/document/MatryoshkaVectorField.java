@@ -28,6 +28,23 @@ public final class MatryoshkaVectorField extends KnnFloatVectorField {
    * @throws IllegalArgumentException when dims ≤ 0, or prefixDims is not in [1, dims)
    */
   public static FieldType fieldType(int dims, int prefixDims, VectorSimilarityFunction similarity) {
+    return fieldType(dims, prefixDims, similarity, MatryoshkaPrefix.Encoding.FLOAT32);
+  }
+
+  /**
+   * As {@link #fieldType(int, int, VectorSimilarityFunction)}, with the prefix encoding the graph
+   * search scores ({@link MatryoshkaPrefix#PREFIX_ENCODING_ATTRIBUTE}).
+   *
+   * @throws IllegalArgumentException also for INT8 with EUCLIDEAN, whose prefixes are not compared
+   *     by dot product
+   */
+  public static FieldType fieldType(
+      int dims, int prefixDims, VectorSimilarityFunction similarity, MatryoshkaPrefix.Encoding encoding) {
+    if (encoding == MatryoshkaPrefix.Encoding.INT8 && !MatryoshkaPrefix.Encoding.int8Supports(similarity)) {
+      throw new IllegalArgumentException(
+          "int8 prefix quantization needs a dot-product similarity (cosine, dot_product, max_inner_product); got="
+              + similarity);
+    }
     if (dims <= 0) {
       throw new IllegalArgumentException("dims must be > 0; got=" + dims);
     }
@@ -41,6 +58,9 @@ public final class MatryoshkaVectorField extends KnnFloatVectorField {
     FieldType type = new FieldType();
     type.setVectorAttributes(dims, VectorEncoding.FLOAT32, similarity);
     type.putAttribute(MatryoshkaPrefix.PREFIX_DIMS_ATTRIBUTE, Integer.toString(prefixDims));
+    if (encoding == MatryoshkaPrefix.Encoding.INT8) {
+      type.putAttribute(MatryoshkaPrefix.PREFIX_ENCODING_ATTRIBUTE, encoding.wireName());
+    }
     type.freeze();
     return type;
   }

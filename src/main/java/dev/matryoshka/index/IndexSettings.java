@@ -19,6 +19,7 @@ import java.util.Map;
  * @param modelFingerprint SHA-256 of the model file, or null
  * @param adapterKind "none", "rotation", "learned", or another adapter name
  * @param adapterFingerprint checksum of the adapter file, or null
+ * @param prefixEncoding what the graph search scores: float32 prefixes (default) or int8 codes
  */
 public record IndexSettings(
     String field,
@@ -30,7 +31,8 @@ public record IndexSettings(
     String modelName,
     String modelFingerprint,
     String adapterKind,
-    String adapterFingerprint) {
+    String adapterFingerprint,
+    MatryoshkaPrefix.Encoding prefixEncoding) {
 
   /** Default field name of the vector. */
   public static final String DEFAULT_FIELD = "embedding";
@@ -60,13 +62,21 @@ public record IndexSettings(
     if (adapterKind == null) {
       adapterKind = "none";
     }
+    if (prefixEncoding == null) {
+      prefixEncoding = MatryoshkaPrefix.Encoding.FLOAT32;
+    }
+    if (prefixEncoding == MatryoshkaPrefix.Encoding.INT8
+        && !MatryoshkaPrefix.Encoding.int8Supports(similarity.function())) {
+      throw new IllegalArgumentException(
+          "prefix quantization int8 needs a dot-product similarity (cosine, dot, mip); got=" + similarity.label());
+    }
   }
 
   /** Settings for precomputed vectors with default graph parameters. */
   public static IndexSettings forVectors(int dims, int prefixDims, Similarity similarity) {
     return new IndexSettings(DEFAULT_FIELD, dims, prefixDims, similarity,
         MatryoshkaHnswVectorsFormat.DEFAULT_MAX_CONN, MatryoshkaHnswVectorsFormat.DEFAULT_BEAM_WIDTH,
-        null, null, "none", null);
+        null, null, "none", null, MatryoshkaPrefix.Encoding.FLOAT32);
   }
 
   /** The prefix length to use by default for a vector of {@code dims}: 64, or dims/2 if smaller. */
@@ -77,13 +87,19 @@ public record IndexSettings(
   /** With model identity. */
   public IndexSettings withModel(String name, String fingerprint) {
     return new IndexSettings(field, dims, prefixDims, similarity, maxConn, beamWidth, name,
-        fingerprint, adapterKind, adapterFingerprint);
+        fingerprint, adapterKind, adapterFingerprint, prefixEncoding);
   }
 
   /** With adapter identity. */
   public IndexSettings withAdapter(String kind, String fingerprint) {
     return new IndexSettings(field, dims, prefixDims, similarity, maxConn, beamWidth, modelName,
-        modelFingerprint, kind, fingerprint);
+        modelFingerprint, kind, fingerprint, prefixEncoding);
+  }
+
+  /** With the prefix encoding the graph search scores. */
+  public IndexSettings withPrefixEncoding(MatryoshkaPrefix.Encoding encoding) {
+    return new IndexSettings(field, dims, prefixDims, similarity, maxConn, beamWidth, modelName,
+        modelFingerprint, adapterKind, adapterFingerprint, encoding);
   }
 
   /** As commit user data. */
@@ -97,6 +113,7 @@ public record IndexSettings(
     m.put(P + "m", Integer.toString(maxConn));
     m.put(P + "beam_width", Integer.toString(beamWidth));
     m.put(P + "adapter", adapterKind);
+    m.put(P + "prefix_encoding", prefixEncoding.wireName());
     if (modelName != null) m.put(P + "model", modelName);
     if (modelFingerprint != null) m.put(P + "model_fingerprint", modelFingerprint);
     if (adapterFingerprint != null) m.put(P + "adapter_fingerprint", adapterFingerprint);
@@ -123,7 +140,8 @@ public record IndexSettings(
         m.get(P + "model"),
         m.get(P + "model_fingerprint"),
         m.getOrDefault(P + "adapter", "none"),
-        m.get(P + "adapter_fingerprint"));
+        m.get(P + "adapter_fingerprint"),
+        MatryoshkaPrefix.Encoding.parse(m.get(P + "prefix_encoding")));
   }
 
   /**
@@ -136,6 +154,7 @@ public record IndexSettings(
     diff(sb, "dims", dims, requested.dims);
     diff(sb, "prefix dims", prefixDims, requested.prefixDims);
     diff(sb, "similarity", similarity, requested.similarity);
+    diff(sb, "prefix quantization", prefixEncoding.wireName(), requested.prefixEncoding.wireName());
     if (requested.modelFingerprint != null && modelFingerprint != null) {
       diff(sb, "model", modelName + " (" + shortFp(modelFingerprint) + ")",
           requested.modelName + " (" + shortFp(requested.modelFingerprint) + ")");

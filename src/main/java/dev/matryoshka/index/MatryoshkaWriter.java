@@ -53,7 +53,7 @@ public final class MatryoshkaWriter implements Closeable {
     this.writer = writer;
     this.settings = settings;
     this.vectorType = MatryoshkaVectorField.fieldType(
-        settings.dims(), settings.prefixDims(), settings.similarity().function());
+        settings.dims(), settings.prefixDims(), settings.similarity().function(), settings.prefixEncoding());
   }
 
   /**

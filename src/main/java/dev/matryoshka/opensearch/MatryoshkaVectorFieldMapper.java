@@ -82,6 +82,9 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
             MatryoshkaHnswVectorsFormat.DEFAULT_BEAM_WIDTH);
     private final Parameter<String> model =
         Parameter.stringParam("model", true, mapper -> toType(mapper).type().model(), null).acceptsNull();
+    private final Parameter<String> prefixQuantization =
+        Parameter.restrictedStringParam(
+            "prefix_quantization", false, mapper -> toType(mapper).type().prefixQuantization(), "none", "int8");
     private final Parameter<String> adapter =
         Parameter.stringParam("adapter", false, mapper -> toType(mapper).type().adapterName(), null).acceptsNull();
     private final Parameter<Map<String, String>> meta = Parameter.metaParam();
@@ -96,7 +99,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
 
     @Override
     protected List<Parameter<?>> getParameters() {
-      return List.of(dims, prefixDims, similarity, m, efConstruction, model, adapter, meta);
+      return List.of(dims, prefixDims, similarity, m, efConstruction, prefixQuantization, model, adapter, meta);
     }
 
     @Override
@@ -129,6 +132,11 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
             "[ef_construction] must be in [1, " + Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH + "] for field [" + field
                 + "]; got " + efConstruction.getValue());
       }
+      MatryoshkaPrefix.Encoding encoding = MatryoshkaPrefix.Encoding.parse(prefixQuantization.getValue());
+      if (encoding == MatryoshkaPrefix.Encoding.INT8 && "l2".equals(similarity.getValue())) {
+        throw new MapperParsingException("[prefix_quantization] int8 of field [" + field
+            + "] needs a dot-product similarity (cosine, dot_product, max_inner_product); got [l2]");
+      }
       Adapter a = null;
       if (adapter.getValue() != null) {
         try {
@@ -143,7 +151,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       }
       VectorFieldType type =
           new VectorFieldType(
-              field, d, p, similarity.getValue(), m.getValue(), efConstruction.getValue(), model.getValue(),
+              field, d, p, similarity.getValue(), m.getValue(), efConstruction.getValue(), encoding, model.getValue(),
               adapter.getValue(), a, meta.getValue());
       return new MatryoshkaVectorFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build(), adapters);
     }
@@ -159,11 +167,12 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     private final String model;
     private final String adapterName;
     private final Adapter adapter;
+    private final MatryoshkaPrefix.Encoding encoding;
     private final FieldType luceneType;
 
     VectorFieldType(
-        String name, int dims, int prefixDims, String similarity, int m, int efConstruction, String model,
-        String adapterName, Adapter adapter, Map<String, String> meta) {
+        String name, int dims, int prefixDims, String similarity, int m, int efConstruction,
+        MatryoshkaPrefix.Encoding encoding, String model, String adapterName, Adapter adapter, Map<String, String> meta) {
       super(name, true, false, false, TextSearchInfo.NONE, meta);
       this.dims = dims;
       this.prefixDims = prefixDims;
@@ -173,7 +182,8 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       this.model = model;
       this.adapterName = adapterName;
       this.adapter = adapter;
-      this.luceneType = MatryoshkaVectorField.fieldType(dims, prefixDims, similarity());
+      this.encoding = encoding;
+      this.luceneType = MatryoshkaVectorField.fieldType(dims, prefixDims, similarity(), encoding);
     }
 
     public int dims() {
@@ -203,6 +213,11 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     /** The encoder for {@code query_text}, or null for the default model. */
     public String model() {
       return model;
+    }
+
+    /** {@code none} (float32 prefixes) or {@code int8}, as in the mapping. */
+    public String prefixQuantization() {
+      return encoding == MatryoshkaPrefix.Encoding.INT8 ? "int8" : "none";
     }
 
     /** The adapter's name in the mapping, or null. */

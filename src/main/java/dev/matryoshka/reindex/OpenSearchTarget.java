@@ -97,6 +97,9 @@ final class OpenSearchTarget implements ReindexTarget {
     if (prefix != s.prefixDims()) d.add("prefix dims " + prefix + " vs " + s.prefixDims());
     String sim = f.path("similarity").asText("cosine");
     if (!sim.equals(similarityName(s))) d.add("similarity " + sim + " vs " + similarityName(s));
+    String quant = f.path("prefix_quantization").asText("none");
+    String want = s.prefixEncoding() == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8 ? "int8" : "none";
+    if (!quant.equals(want)) d.add("prefix quantization " + quant + " vs " + want);
     return d.isEmpty() ? null : String.join("; ", d);
   }
 
@@ -108,6 +111,9 @@ final class OpenSearchTarget implements ReindexTarget {
         .put("similarity", similarityName(s)).put("m", s.maxConn()).put("ef_construction", s.beamWidth());
     if (s.modelName() != null) {
       field.put("model", s.modelName());
+    }
+    if (s.prefixEncoding() == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8) {
+      field.put("prefix_quantization", "int8");
     }
     return body;
   }

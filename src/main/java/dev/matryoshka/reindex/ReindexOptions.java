@@ -30,6 +30,7 @@ public final class ReindexOptions {
   public static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   Integer prefixDims;
+  dev.matryoshka.codec.MatryoshkaPrefix.Encoding prefixEncoding = dev.matryoshka.codec.MatryoshkaPrefix.Encoding.FLOAT32;
   Similarity similarity;
   String idField;
   String textField;
@@ -50,6 +51,12 @@ public final class ReindexOptions {
       throw new IllegalArgumentException("prefix dims must be >= 1; got=" + dims);
     }
     this.prefixDims = dims;
+    return this;
+  }
+
+  /** What the target's graph search scores: float32 prefixes (default) or int8 codes. */
+  public ReindexOptions prefixEncoding(dev.matryoshka.codec.MatryoshkaPrefix.Encoding e) {
+    this.prefixEncoding = e == null ? dev.matryoshka.codec.MatryoshkaPrefix.Encoding.FLOAT32 : e;
     return this;
   }
 

@@ -180,7 +180,7 @@ public final class Reindexer {
         : sv != null && sv.similarity() != null ? sv.similarity() : Similarity.COSINE;
     int prefix = options.prefixDims != null ? options.prefixDims
         : reuse && sv.prefixDims() != null ? sv.prefixDims() : IndexSettings.defaultPrefixDims(dims);
-    IndexSettings s = IndexSettings.forVectors(dims, prefix, sim);
+    IndexSettings s = IndexSettings.forVectors(dims, prefix, sim).withPrefixEncoding(options.prefixEncoding);
     if (reuse) {
       return s.withModel(sv.modelName(), sv.modelFingerprint()).withAdapter(sv.adapterKind(), sv.adapterFingerprint());
     }
@@ -213,7 +213,8 @@ public final class Reindexer {
       this.settings = settings;
       this.enc = enc;
       this.adapter = adapter;
-      this.type = MatryoshkaVectorField.fieldType(settings.dims(), settings.prefixDims(), settings.similarity().function());
+      this.type = MatryoshkaVectorField.fieldType(
+          settings.dims(), settings.prefixDims(), settings.similarity().function(), settings.prefixEncoding());
       this.start = start;
       if (cp != null && cp.source().equals(source.identity())) {
         position = cp.position();

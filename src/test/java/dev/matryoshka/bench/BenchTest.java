@@ -27,7 +27,7 @@ class BenchTest {
         List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "matryoshka-prefix",
             "matryoshka-funnel"),
         0, "64m", tmp.resolve("work").toString(), tmp.resolve("cache").toString(),
-        "bge-small-en-v1.5", false, 7L, 16, 16, 100);
+        "bge-small-en-v1.5", false, 7L, 16, 16, 100, List.of("none", "int8"));
     StringWriter log = new StringWriter();
     BenchReport report = Bench.run(o, new PrintWriter(log, true));
     JsonNode json = report.toJson();
@@ -48,6 +48,11 @@ class BenchTest {
     long hotPrefix = find(rows, "matryoshka-prefix", "p=16 os=1").get("hot_bytes_per_vector").asLong();
     long hotFloat = find(rows, "lucene-hnsw-float32", "k'=10").get("hot_bytes_per_vector").asLong();
     assertTrue(hotPrefix < hotFloat, hotPrefix + " vs " + hotFloat);
+    // an int8 prefix index beside it: same recall ceiling, 16 bytes instead of 64 per prefix
+    double int8os20 = find(rows, "matryoshka-prefix", "p=16 int8 os=20").get("recall_at_10").asDouble();
+    assertTrue(int8os20 >= 0.95, "int8 prefix recall at oversample 20: " + int8os20);
+    long hotInt8 = find(rows, "matryoshka-prefix", "p=16 int8 os=1").get("hot_bytes_per_vector").asLong();
+    assertEquals(hotPrefix - 3 * 16, hotInt8, "int8 codes: 16 bytes per vector instead of 64");
 
     // the cache is written once and reused
     assertEquals(1, Files.list(tmp.resolve("cache")).count());

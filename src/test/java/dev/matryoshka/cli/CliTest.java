@@ -109,6 +109,38 @@ class CliTest {
   }
 
   @Test
+  void int8PrefixFromTheCliAndByReindexingWithoutTheEncoder() throws Exception {
+    Path corpus = writeCorpus(2_000, 96);
+    Path f32 = tmp.resolve("f32");
+    Path i8 = tmp.resolve("i8");
+    assertEquals(0, run("index", "--input", corpus.toString(), "--index", f32.toString(), "--prefix-dims", "24").code);
+    // re-quantize: full vectors reused, no model involved
+    Result re = run("reindex", "--from", f32.toString(), "--to", i8.toString(), "--prefix-quantization", "int8");
+    assertEquals(0, re.code, re.err);
+    assertTrue(re.err.contains("encoder not loaded"), re.err);
+    Result ins = run("inspect", "--index", i8.toString(), "--json", "--check");
+    assertEquals(0, ins.code, ins.err);
+    JsonNode info = new ObjectMapper().readTree(ins.out);
+    assertEquals("int8", info.get("settings").get("prefix_quantization").asText(), info.toString());
+    assertEquals(24, info.get("settings").get("prefix_dims").asInt());
+    assertTrue(info.get("check_clean").asBoolean());
+    // k x oversample = 2,000 = every document: both indexes answer exactly, so the ids and scores must agree
+    float[] q = SyntheticVectors.generate(1, 96, 16, 7L)[0];
+    Result a = run("search", "--index", f32.toString(), "--vector-json", json(q), "--k", "20", "--oversample", "100", "--json");
+    Result b = run("search", "--index", i8.toString(), "--vector-json", json(q), "--k", "20", "--oversample", "100", "--json");
+    assertEquals(0, b.code, b.err);
+    assertEquals(new ObjectMapper().readTree(a.out).get("hits"), new ObjectMapper().readTree(b.out).get("hits"));
+    // appending with the other quantization is refused, naming the setting
+    Result mixed = run("index", "--input", corpus.toString(), "--index", i8.toString(), "--prefix-dims", "24");
+    assertEquals(1, mixed.code);
+    assertTrue(mixed.err.contains("prefix quantization: index has int8, requested float32"), mixed.err);
+    Result bad = run("index", "--input", corpus.toString(), "--index", tmp.resolve("x").toString(),
+        "--prefix-quantization", "int4");
+    assertEquals(1, bad.code);
+    assertTrue(bad.err.contains("int4"), bad.err);
+  }
+
+  @Test
   void malformedLineCommitsWhatCameBeforeAndNothingAfter() throws Exception {
     Path corpus = writeCorpus(1_000, 64);
     List<String> lines = new ArrayList<>(Files.readAllLines(corpus));
