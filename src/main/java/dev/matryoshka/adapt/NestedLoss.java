@@ -62,9 +62,36 @@ final class NestedLoss {
     return y;
   }
 
+  /**
+   * A 0-d tensor {@code v} in libtorch's own memory, in {@code like}'s manager.
+   *
+   * <p>Never {@code array.mul(float)} and friends here: DJL implements them with a scalar tensor
+   * made from a Java direct buffer ({@code from_blob}) and closes it right after the operation,
+   * but autograd keeps that scalar for the backward pass (the gradient of {@code a * s} needs
+   * {@code s}). When the garbage collector frees the buffer before {@code backward}, the
+   * gradients read freed memory: training then diverged to NaN at a different epoch in every
+   * JVM, and never with the collector switched off (Epsilon GC).
+   */
+  static NDArray scalar(NDArray like, float v) {
+    return like.getManager().full(new Shape(), v);
+  }
+
+  /**
+   * A tensor holding a copy of {@code data} in memory that libtorch owns. {@code
+   * NDManager.create(float[])} hands libtorch a Java direct buffer ({@code torch.from_blob}) that
+   * lives only as long as the Java array object; copying once into libtorch's memory, and
+   * dropping the blob tensor at once, keeps the Java buffer's lifetime out of the computation
+   * (see {@link #scalar}).
+   */
+  static NDArray owned(NDManager manager, float[] data, Shape shape) {
+    try (NDArray blob = manager.create(data, shape)) {
+      return blob.duplicate();
+    }
+  }
+
   static NDArray normalizeRows(NDArray z) {
     // The epsilon keeps the gradient finite for an all-zero row.
-    return z.div(z.square().sum(new int[] {1}, true).add(1e-12f).sqrt());
+    return z.div(z.square().sum(new int[] {1}, true).add(scalar(z, 1e-12f)).sqrt());
   }
 
   private NDArray prefix(NDArray y, int m) {
@@ -73,11 +100,11 @@ final class NestedLoss {
 
   /** Pairwise + top-k + reconstruction loss of one batch of document vectors (rows of xs). */
   NDArray unsupervised(NDManager manager, float[] xs, int rows, NDArray[] p) {
-    NDArray x = manager.create(xs, new Shape(rows, dims));
+    NDArray x = owned(manager, xs, new Shape(rows, dims));
     NDArray xn = normalizeRows(x);
     NDArray target = xn.matMul(xn.transpose());
     int k = Math.min(options.topK(), rows - 1);
-    NDArray mask = manager.create(topKMask(target.toFloatArray(), rows, k), new Shape(rows, rows));
+    NDArray mask = owned(manager, topKMask(target.toFloatArray(), rows, k), new Shape(rows, rows));
     NDArray y = forward(x, p);
     NDArray total = null;
     for (int i = 0; i < prefixDims.length; i++) {
@@ -88,21 +115,22 @@ final class NestedLoss {
       NDArray diff = ym.matMul(ym.transpose()).sub(target).abs();
       NDArray term =
           diff.mean()
-              .mul((float) options.pairWeight())
-              .add(diff.mul(mask).sum().div((float) rows * k).mul((float) options.topKWeight()))
-              .mul(dimWeights[i]);
+              .mul(scalar(diff, (float) options.pairWeight()))
+              .add(diff.mul(mask).sum().div(scalar(diff, (float) rows * k)).mul(scalar(diff, (float) options.topKWeight())))
+              .mul(scalar(diff, dimWeights[i]));
       total = total == null ? term : total.add(term);
     }
-    NDArray a0 = manager.create(anchor, new Shape(dims, dims));
+    NDArray a0 = owned(manager, anchor, new Shape(dims, dims));
     NDArray reconstruction =
-        y.sub(x.matMul(a0.transpose())).square().sum(new int[] {1}).mean().mul((float) options.reconstructionWeight());
+        y.sub(x.matMul(a0.transpose())).square().sum(new int[] {1}).mean()
+            .mul(scalar(y, (float) options.reconstructionWeight()));
     return total == null ? reconstruction : total.add(reconstruction);
   }
 
   /** In-batch InfoNCE of query rows against their relevant document rows, at every prefix dim. */
   NDArray contrastive(NDManager manager, float[] qs, float[] ds, int rows, NDArray[] p) {
-    NDArray q = forward(manager.create(qs, new Shape(rows, dims)), p);
-    NDArray d = forward(manager.create(ds, new Shape(rows, dims)), p);
+    NDArray q = forward(owned(manager, qs, new Shape(rows, dims)), p);
+    NDArray d = forward(owned(manager, ds, new Shape(rows, dims)), p);
     NDArray eye = manager.eye(rows);
     NDArray total = null;
     for (int i = 0; i < prefixDims.length; i++) {
@@ -111,9 +139,10 @@ final class NestedLoss {
       }
       int m = prefixDims[i];
       NDArray logits =
-          normalizeRows(prefix(q, m)).matMul(normalizeRows(prefix(d, m)).transpose()).div((float) options.temperature());
-      NDArray ce = logits.logSoftmax(1).mul(eye).sum().div((float) -rows);
-      NDArray term = ce.mul((float) (options.contrastiveWeight() * dimWeights[i]));
+          normalizeRows(prefix(q, m)).matMul(normalizeRows(prefix(d, m)).transpose())
+              .div(scalar(q, (float) options.temperature()));
+      NDArray ce = logits.logSoftmax(1).mul(eye).sum().div(scalar(q, (float) -rows));
+      NDArray term = ce.mul(scalar(q, (float) (options.contrastiveWeight() * dimWeights[i])));
       total = total == null ? term : total.add(term);
     }
     return total == null ? manager.create(0f) : total;
