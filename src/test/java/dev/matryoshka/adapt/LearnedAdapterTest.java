@@ -76,6 +76,50 @@ class LearnedAdapterTest {
     return Files.readAllBytes(tmp.resolve(name));
   }
 
+  /**
+   * Regression: DJL's {@code array.mul(float)} builds an autograd-saved scalar on a Java direct
+   * buffer and releases it at once; a garbage collection before {@code backward} then made the
+   * gradients read freed memory (NaN at a random epoch, different adapters from run to run).
+   * Here a thread forces collections during two supervised trainings, which must both finish
+   * and give the same bytes.
+   */
+  @Test
+  void sameBytesWhileTheGarbageCollectorRuns() throws Exception {
+    float[][] docs = Synthetic.mixedDecaying(600, 48, 0.85, 41);
+    Random random = new Random(3);
+    float[][] queries = new float[200][48];
+    float[][] relevant = new float[200][];
+    for (int i = 0; i < 200; i++) {
+      relevant[i] = docs[i];
+      for (int j = 0; j < 48; j++) {
+        queries[i][j] = docs[i][j] + (float) (0.05 * random.nextGaussian());
+      }
+    }
+    LearnedOptions options = LearnedOptions.forModel("synthetic").withPrefixDims(12, 24, 48)
+        .withMaxEpochs(8).withBatchSize(32).withSeed(11);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread gc = new Thread(() -> {
+      while (!stop.get()) {
+        System.gc();
+        byte[][] garbage = new byte[64][];
+        for (int i = 0; i < garbage.length; i++) {
+          garbage[i] = new byte[1 << 16]; // churn the heap so buffers get collected
+        }
+        Thread.onSpinWait();
+      }
+    });
+    gc.setDaemon(true);
+    gc.start();
+    try {
+      byte[] first = bytes(new AdapterTrainer(options).train(docs, queries, relevant), "gc-a.mtad");
+      byte[] second = bytes(new AdapterTrainer(options).train(docs, queries, relevant), "gc-b.mtad");
+      assertArrayEquals(first, second, "same seed, same data, collections in between: same adapter");
+    } finally {
+      stop.set(true);
+      gc.join();
+    }
+  }
+
   @Test
   void supervisedPairsTrainAlongside() {
     float[][] docs = Synthetic.mixedDecaying(300, 32, 0.85, 31);
