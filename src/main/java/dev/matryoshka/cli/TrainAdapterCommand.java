@@ -43,7 +43,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
   @Option(names = "--text-field", paramLabel = "NAME", description = "Member holding the text (default: BEIR title + text).")
   String textField;
 
-  @Option(names = "--kind", defaultValue = "learned", description = "rotation, learned or learned-supervised.")
+  @Option(names = "--kind", defaultValue = "learned", description = "rotation, rotation-centered, learned or learned-supervised.")
   String kind;
 
   @Option(names = "--queries", paramLabel = "FILE", description = "Train queries JSONL ({\"_id\",\"text\"}).")
@@ -65,9 +65,9 @@ public final class TrainAdapterCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!List.of("rotation", "learned", "learned-supervised").contains(kind)) {
+    if (!List.of("rotation", "rotation-centered", "learned", "learned-supervised").contains(kind)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--kind must be rotation, learned or learned-supervised; got=" + kind);
+          "--kind must be rotation, rotation-centered, learned or learned-supervised; got=" + kind);
     }
     if (kind.equals("learned-supervised") && (queries == null || qrels == null)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),

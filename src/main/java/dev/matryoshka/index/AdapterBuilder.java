@@ -21,7 +21,7 @@ public final class AdapterBuilder {
   private AdapterBuilder() {}
 
   /** The choices that are not files. */
-  public static final java.util.List<String> KINDS = java.util.List.of("none", "rotation", "learned", "learned-supervised");
+  public static final java.util.List<String> KINDS = java.util.List.of("none", "rotation", "rotation-centered", "learned", "learned-supervised");
 
   /**
    * @param spec the choice
@@ -40,6 +40,9 @@ public final class AdapterBuilder {
         return null;
       case "rotation":
         return RotationAdapter.fit(docs, RotationOptions.forModel(modelFingerprint));
+      case "rotation-centered":
+        // covariance instead of second moment: directions ordered by how much they vary
+        return RotationAdapter.fit(docs, RotationOptions.forModel(modelFingerprint).withCentered(true));
       case "learned":
         return new AdapterTrainer(LearnedOptions.forModel(modelFingerprint).withSeed(seed), l).train(docs);
       case "learned-supervised":
