@@ -35,6 +35,19 @@ public final class AdapterBuilder {
   public static Adapter build(String spec, float[][] docs, float[][] queries, float[][] relevant,
       String modelFingerprint, long seed, TrainingListener listener) throws IOException {
     TrainingListener l = listener == null ? TrainingListener.NONE : listener;
+    int colon = spec.indexOf(':');
+    if (colon > 0 && spec.startsWith("learned") && KINDS.contains(spec.substring(0, colon))) {
+      // tuned learned adapter, e.g. "learned:hidden=64+epochs=80+lr=3e-4" (for eval experiments)
+      String kind = spec.substring(0, colon);
+      LearnedOptions o = tuned(LearnedOptions.forModel(modelFingerprint).withSeed(seed), spec.substring(colon + 1));
+      if (kind.equals("learned")) {
+        return new AdapterTrainer(o, l).train(docs);
+      }
+      if (queries == null || queries.length == 0) {
+        throw new IllegalArgumentException("adapter " + spec + " needs (query, relevant document) pairs");
+      }
+      return new AdapterTrainer(o.withContrastive(1.0, 0.05), l).train(docs, queries, relevant);
+    }
     switch (spec) {
       case "none":
         return null;
@@ -63,8 +76,51 @@ public final class AdapterBuilder {
     }
   }
 
+  /**
+   * Applies {@code key=value} settings joined by {@code +}: hidden, epochs, lr, batch, topk,
+   * pair, topk-weight, recon, patience, init (rotation|identity).
+   *
+   * @throws IllegalArgumentException naming an unknown key or a bad value
+   */
+  static LearnedOptions tuned(LearnedOptions o, String settings) {
+    double pair = 1;
+    double topKWeight = 1;
+    double recon = 0.1;
+    boolean weights = false;
+    for (String kv : settings.split("\\+")) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("adapter setting must be key=value; got=" + kv);
+      }
+      String k = kv.substring(0, eq).trim();
+      String v = kv.substring(eq + 1).trim();
+      try {
+        switch (k) {
+          case "hidden" -> o = o.withHiddenDims(Integer.parseInt(v));
+          case "epochs" -> o = o.withMaxEpochs(Integer.parseInt(v));
+          case "lr" -> o = o.withLearningRate(Double.parseDouble(v));
+          case "batch" -> o = o.withBatchSize(Integer.parseInt(v));
+          case "topk" -> o = o.withTopK(Integer.parseInt(v));
+          case "patience" -> o = o.withPatience(Integer.parseInt(v));
+          case "pair" -> { pair = Double.parseDouble(v); weights = true; }
+          case "topk-weight" -> { topKWeight = Double.parseDouble(v); weights = true; }
+          case "recon" -> { recon = Double.parseDouble(v); weights = true; }
+          case "init" -> o = o.withInit(LearnedOptions.Init.valueOf(v.toUpperCase(java.util.Locale.ROOT)));
+          default -> throw new IllegalArgumentException("unknown adapter setting \"" + k
+              + "\" (hidden, epochs, lr, batch, topk, patience, pair, topk-weight, recon, init)");
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("adapter setting " + k + " must be a number; got=" + v, e);
+      }
+    }
+    return weights ? o.withLossWeights(pair, topKWeight, recon) : o;
+  }
+
   /** Short label of a choice for reports: the kind, or file:NAME. */
   public static String label(String spec) {
-    return KINDS.contains(spec) ? spec : "file:" + Path.of(spec).getFileName();
+    if (KINDS.contains(spec) || (spec.startsWith("learned") && spec.contains(":"))) {
+      return spec;
+    }
+    return "file:" + Path.of(spec).getFileName();
   }
 }
