@@ -206,8 +206,10 @@ public final class IndexCommand implements Callable<Integer> {
       indexer.finish(Map.of());
       progress.update(docs.line());
       progress.finish();
-      err.printf(Locale.ROOT, "indexed %,d documents (%d dims, prefix %d, %s%s, adapter %s) into %s%n",
-          indexer.stats().written, settings.dims(), settings.prefixDims(), settings.similarity(),
+      err.printf(Locale.ROOT, "indexed %,d documents (%d dims, prefix %d%s, %s%s, adapter %s) into %s%n",
+          indexer.stats().written, settings.dims(), settings.prefixDims(),
+          settings.prefixEncoding() == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8 ? " int8" : "",
+          settings.similarity(),
           textMode ? ", model " + enc.info().name() : "", settings.adapterKind(), index);
       if (textMode && enc.inputsTruncated() > 0) {
         err.printf(Locale.ROOT, "%,d texts were longer than the model's %d tokens and were truncated%n",

@@ -141,7 +141,8 @@ public final class InspectCommand implements Callable<Integer> {
       for (var f : root.get("fields")) {
         out.printf(Locale.ROOT, "  %-20s %s%s%n", f.get("name").asText(), f.get("type").asText(),
             f.has("dims") ? " dims=" + f.get("dims").asInt()
-                + (f.has("prefix_dims") ? " prefix=" + f.get("prefix_dims").asInt() : "")
+                + (f.has("prefix_dims") ? " prefix=" + f.get("prefix_dims").asInt()
+                    + ("int8".equals(f.path("prefix_quantization").asText()) ? " (int8)" : "") : "")
                 + " " + f.get("similarity").asText()
                 + (f.has("vectors_format") ? " format=" + f.get("vectors_format").asText() : "") : "");
       }
