@@ -288,7 +288,7 @@ public final class AdapterTrainer {
   private static NDArray[] toArrays(NDManager m, float[][] params, Shape[] shapes, boolean grad) {
     NDArray[] arrays = new NDArray[params.length];
     for (int i = 0; i < params.length; i++) {
-      arrays[i] = NestedLoss.owned(m, params[i], shapes[i]);
+      arrays[i] = m.create(params[i], shapes[i]);
       if (grad) {
         arrays[i].setRequiresGradient(true);
       }

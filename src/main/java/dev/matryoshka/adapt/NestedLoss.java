@@ -70,23 +70,12 @@ final class NestedLoss {
    * but autograd keeps that scalar for the backward pass (the gradient of {@code a * s} needs
    * {@code s}). When the garbage collector frees the buffer before {@code backward}, the
    * gradients read freed memory: training then diverged to NaN at a different epoch in every
-   * JVM, and never with the collector switched off (Epsilon GC).
+   * JVM, and never with the collector switched off (Epsilon GC). Arrays from {@code
+   * manager.create(float[])} are safe: the array object that holds their buffer stays in the
+   * manager until after {@code backward}.
    */
   static NDArray scalar(NDArray like, float v) {
     return like.getManager().full(new Shape(), v);
-  }
-
-  /**
-   * A tensor holding a copy of {@code data} in memory that libtorch owns. {@code
-   * NDManager.create(float[])} hands libtorch a Java direct buffer ({@code torch.from_blob}) that
-   * lives only as long as the Java array object; copying once into libtorch's memory, and
-   * dropping the blob tensor at once, keeps the Java buffer's lifetime out of the computation
-   * (see {@link #scalar}).
-   */
-  static NDArray owned(NDManager manager, float[] data, Shape shape) {
-    try (NDArray blob = manager.create(data, shape)) {
-      return blob.duplicate();
-    }
   }
 
   static NDArray normalizeRows(NDArray z) {
@@ -100,11 +89,11 @@ final class NestedLoss {
 
   /** Pairwise + top-k + reconstruction loss of one batch of document vectors (rows of xs). */
   NDArray unsupervised(NDManager manager, float[] xs, int rows, NDArray[] p) {
-    NDArray x = owned(manager, xs, new Shape(rows, dims));
+    NDArray x = manager.create(xs, new Shape(rows, dims));
     NDArray xn = normalizeRows(x);
     NDArray target = xn.matMul(xn.transpose());
     int k = Math.min(options.topK(), rows - 1);
-    NDArray mask = owned(manager, topKMask(target.toFloatArray(), rows, k), new Shape(rows, rows));
+    NDArray mask = manager.create(topKMask(target.toFloatArray(), rows, k), new Shape(rows, rows));
     NDArray y = forward(x, p);
     NDArray total = null;
     for (int i = 0; i < prefixDims.length; i++) {
@@ -120,7 +109,7 @@ final class NestedLoss {
               .mul(scalar(diff, dimWeights[i]));
       total = total == null ? term : total.add(term);
     }
-    NDArray a0 = owned(manager, anchor, new Shape(dims, dims));
+    NDArray a0 = manager.create(anchor, new Shape(dims, dims));
     NDArray reconstruction =
         y.sub(x.matMul(a0.transpose())).square().sum(new int[] {1}).mean()
             .mul(scalar(y, (float) options.reconstructionWeight()));
@@ -129,8 +118,8 @@ final class NestedLoss {
 
   /** In-batch InfoNCE of query rows against their relevant document rows, at every prefix dim. */
   NDArray contrastive(NDManager manager, float[] qs, float[] ds, int rows, NDArray[] p) {
-    NDArray q = forward(owned(manager, qs, new Shape(rows, dims)), p);
-    NDArray d = forward(owned(manager, ds, new Shape(rows, dims)), p);
+    NDArray q = forward(manager.create(qs, new Shape(rows, dims)), p);
+    NDArray d = forward(manager.create(ds, new Shape(rows, dims)), p);
     NDArray eye = manager.eye(rows);
     NDArray total = null;
     for (int i = 0; i < prefixDims.length; i++) {

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.lucene.util.VectorUtil;
 
 /**
  * Runs one benchmark: loads (or generates) the vectors, computes the exact top-k, builds one
@@ -35,7 +34,7 @@ public final class Bench {
     }
     Path p = ds.equals("scifact") ? scifactDir() : Path.of(ds);
     if (Files.isDirectory(p)) {
-      return BenchData.beir(cache, p, "test", o.model(), o.rotate(), err);
+      return BenchData.beir(p, "test", o.model(), o.rotate(), err);
     }
     if (Files.isRegularFile(p)) {
       return BenchData.file(p, o.docs(), o.queries());
@@ -148,37 +147,13 @@ public final class Bench {
 
   /** Exact top-k ordinals by dot product (unit vectors: cosine); per-query nanos into lat. */
   static int[][] exact(float[][] docs, float[][] queries, int k, long[] lat) {
+    // eval's brute force, one query at a time on one thread so each query can be timed
+    var brute = new dev.matryoshka.eval.ExactRetrieval(
+        docs, dev.matryoshka.eval.ExactRetrieval.Similarity.DOT_PRODUCT, docs[0].length, 1);
     int[][] out = new int[queries.length][];
     for (int qi = 0; qi < queries.length; qi++) {
       long t0 = System.nanoTime();
-      float[] q = queries[qi];
-      int n = Math.min(k, docs.length);
-      int[] ids = new int[n];
-      float[] scores = new float[n];
-      int size = 0;
-      for (int d = 0; d < docs.length; d++) {
-        float s = VectorUtil.dotProduct(q, docs[d]);
-        if (size < n) {
-          int j = size++;
-          while (j > 0 && scores[j - 1] < s) {
-            scores[j] = scores[j - 1];
-            ids[j] = ids[j - 1];
-            j--;
-          }
-          scores[j] = s;
-          ids[j] = d;
-        } else if (s > scores[n - 1]) {
-          int j = n - 1;
-          while (j > 0 && scores[j - 1] < s) {
-            scores[j] = scores[j - 1];
-            ids[j] = ids[j - 1];
-            j--;
-          }
-          scores[j] = s;
-          ids[j] = d;
-        }
-      }
-      out[qi] = ids;
+      out[qi] = brute.search(new float[][] {queries[qi]}, k)[0].docs();
       lat[qi] = System.nanoTime() - t0;
     }
     return out;

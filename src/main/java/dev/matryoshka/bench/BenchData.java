@@ -67,47 +67,40 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
 
   /**
    * A BEIR folder (e.g. SciFact) encoded with a model: the corpus as documents, the queries of
-   * {@code split} as queries. Cached by model fingerprint; {@code rotate} applies a rotation
-   * adapter fitted on the corpus to both.
+   * {@code split} as queries. Vectors come from {@code eval}'s {@link EmbeddingCache} (by model
+   * fingerprint, role and texts), so a corpus that {@code eval} or an earlier run encoded is not
+   * encoded again and the model is not even opened; {@code rotate} applies a rotation adapter
+   * fitted on the corpus to both.
    */
-  public static BenchData beir(
-      Path cacheDir, Path dir, String split, String model, boolean rotate, PrintWriter err)
+  public static BenchData beir(Path dir, String split, String model, boolean rotate, PrintWriter err)
       throws IOException {
-    String fp = Models.fingerprint(model).substring(0, 16);
-    String key = dir.getFileName() + "-" + split + "-" + fp;
-    Path file = cacheDir.resolve(key + ".mbv");
-    float[][] all = readCache(file);
-    int nDocs;
+    String fullFp = Models.fingerprint(model);
+    String fp = fullFp.substring(0, 16);
     BeirDataset ds = BeirDataset.load(dir, split);
-    nDocs = ds.docs().size();
-    if (all == null) {
-      // the same cache as `eval` (by full model fingerprint, role and texts): a corpus that eval
-      // has encoded is not encoded again
-      String fullFp = Models.fingerprint(model);
-      EmbeddingCache shared = EmbeddingCache.defaultCache();
-      TextEncoder[] enc = new TextEncoder[1];
-      try {
-        java.util.function.Function<String, TextEncoder> open = m -> {
-          if (enc[0] == null) {
-            err.println("bench: encoding " + dir.getFileName() + " with " + model + " (once; cached)");
-            err.flush();
-            try {
-              enc[0] = Models.open(m, EncoderOptions.defaults());
-            } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          }
-          return enc[0];
-        };
-        float[][] d = shared.get(fullFp, "document", ds.docTexts(), t -> open.apply(model).encodeDocuments(t));
-        float[][] q = shared.get(fullFp, "query", ds.queryTexts(), t -> open.apply(model).encodeQueries(t));
-        all = concat(d, q);
-      } finally {
-        if (enc[0] != null) {
-          enc[0].close();
+    int nDocs = ds.docs().size();
+    EmbeddingCache cache = EmbeddingCache.defaultCache();
+    TextEncoder[] enc = new TextEncoder[1]; // opened on the first cache miss only
+    java.util.function.Supplier<TextEncoder> encoder = () -> {
+      if (enc[0] == null) {
+        err.println("bench: encoding " + dir.getFileName() + " with " + model + " (once; cached)");
+        err.flush();
+        try {
+          enc[0] = Models.open(model, EncoderOptions.defaults());
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
         }
       }
-      writeCache(file, all);
+      return enc[0];
+    };
+    float[][] all;
+    try {
+      float[][] d = cache.get(fullFp, "document", ds.docTexts(), t -> encoder.get().encodeDocuments(t));
+      float[][] q = cache.get(fullFp, "query", ds.queryTexts(), t -> encoder.get().encodeQueries(t));
+      all = concat(d, q);
+    } finally {
+      if (enc[0] != null) {
+        enc[0].close();
+      }
     }
     String name = dir.getFileName() + "-" + model;
     if (rotate) {

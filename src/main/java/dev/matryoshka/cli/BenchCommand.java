@@ -109,7 +109,7 @@ public final class BenchCommand implements Callable<Integer> {
   Path workDir;
 
   @Option(names = "--cache-dir",
-      description = "Vector cache (default: ~/.cache/matryoshka/bench).")
+      description = "Cache of generated synthetic vectors (default: ~/.cache/matryoshka/bench); BEIR vectors share eval's cache.")
   Path cacheDir;
 
   @Option(names = "--model", defaultValue = Models.DEFAULT_MODEL,

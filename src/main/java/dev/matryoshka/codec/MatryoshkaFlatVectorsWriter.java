@@ -147,19 +147,11 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
       return;
     }
     long offset = data.alignFilePointer(Float.BYTES);
-    DocsWithFieldSet docs = writePrefixes(data, info, prefixDims, mergeState);
+    // this path builds no graph and has no temp file to re-read: keep the prefixes for the codes
+    List<float[]> kept = encodingOf(info) == MatryoshkaPrefix.Encoding.INT8 ? new ArrayList<>() : null;
+    DocsWithFieldSet docs = writePrefixes(data, info, prefixDims, mergeState, kept);
     long length = data.getFilePointer() - offset;
-    Codes c = null;
-    if (encodingOf(info) == MatryoshkaPrefix.Encoding.INT8) {
-      // the prefixes again, from the merged full vectors (this path builds no graph)
-      List<float[]> prefixes = new ArrayList<>(docs.cardinality());
-      FloatVectorValues merged = MergedVectorValues.mergeFloatVectorValues(info, mergeState);
-      KnnVectorValues.DocIndexIterator it = merged.iterator();
-      for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
-        prefixes.add(MatryoshkaPrefix.prefix(merged.vectorValue(it.index()), prefixDims, info.getVectorSimilarityFunction()));
-      }
-      c = writeCodes(prefixDims, prefixes.size(), prefixes::get);
-    }
+    Codes c = kept == null ? null : writeCodes(prefixDims, kept.size(), kept::get);
     writeMeta(info, prefixDims, state.segmentInfo.maxDoc(), offset, length, docs, c);
   }
 
@@ -178,7 +170,7 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
     IndexOutput temp = state.directory.createTempOutput(data.getName(), "temp", state.context);
     IndexInput tempIn = null;
     try {
-      DocsWithFieldSet docs = writePrefixes(temp, info, prefixDims, mergeState);
+      DocsWithFieldSet docs = writePrefixes(temp, info, prefixDims, mergeState, null);
       CodecUtil.writeFooter(temp);
       temp.close();
       tempIn = state.directory.openInput(temp.getName(), IOContext.DEFAULT);
@@ -217,14 +209,20 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
     }
   }
 
+  /** Writes the merged prefixes in ordinal order; also adds each to {@code kept} when not null. */
   private static DocsWithFieldSet writePrefixes(
-      IndexOutput out, FieldInfo info, int prefixDims, MergeState mergeState) throws IOException {
+      IndexOutput out, FieldInfo info, int prefixDims, MergeState mergeState, List<float[]> kept)
+      throws IOException {
     VectorSimilarityFunction sim = info.getVectorSimilarityFunction();
     FloatVectorValues merged = MergedVectorValues.mergeFloatVectorValues(info, mergeState);
     KnnVectorValues.DocIndexIterator it = merged.iterator();
     DocsWithFieldSet docs = new DocsWithFieldSet();
     for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
-      writeFloats(out, MatryoshkaPrefix.prefix(merged.vectorValue(it.index()), prefixDims, sim));
+      float[] prefix = MatryoshkaPrefix.prefix(merged.vectorValue(it.index()), prefixDims, sim);
+      writeFloats(out, prefix);
+      if (kept != null) {
+        kept.add(prefix);
+      }
       docs.add(doc);
     }
     return docs;

@@ -35,20 +35,15 @@ public final class AdapterBuilder {
   public static Adapter build(String spec, float[][] docs, float[][] queries, float[][] relevant,
       String modelFingerprint, long seed, TrainingListener listener) throws IOException {
     TrainingListener l = listener == null ? TrainingListener.NONE : listener;
+    // a learned kind may carry settings: "learned:hidden=64+epochs=80+lr=3e-4" (eval experiments)
+    String kind = spec;
+    String settings = null;
     int colon = spec.indexOf(':');
     if (colon > 0 && spec.startsWith("learned") && KINDS.contains(spec.substring(0, colon))) {
-      // tuned learned adapter, e.g. "learned:hidden=64+epochs=80+lr=3e-4" (for eval experiments)
-      String kind = spec.substring(0, colon);
-      LearnedOptions o = tuned(LearnedOptions.forModel(modelFingerprint).withSeed(seed), spec.substring(colon + 1));
-      if (kind.equals("learned")) {
-        return new AdapterTrainer(o, l).train(docs);
-      }
-      if (queries == null || queries.length == 0) {
-        throw new IllegalArgumentException("adapter " + spec + " needs (query, relevant document) pairs");
-      }
-      return new AdapterTrainer(o.withContrastive(1.0, 0.05), l).train(docs, queries, relevant);
+      kind = spec.substring(0, colon);
+      settings = spec.substring(colon + 1);
     }
-    switch (spec) {
+    switch (kind) {
       case "none":
         return null;
       case "rotation":
@@ -57,14 +52,13 @@ public final class AdapterBuilder {
         // covariance instead of second moment: directions ordered by how much they vary
         return RotationAdapter.fit(docs, RotationOptions.forModel(modelFingerprint).withCentered(true));
       case "learned":
-        return new AdapterTrainer(LearnedOptions.forModel(modelFingerprint).withSeed(seed), l).train(docs);
+        return new AdapterTrainer(learnedOptions(modelFingerprint, seed, settings), l).train(docs);
       case "learned-supervised":
         if (queries == null || queries.length == 0) {
           throw new IllegalArgumentException(
-              "adapter learned-supervised needs (query, relevant document) pairs: give --queries and --qrels");
+              "adapter " + spec + " needs (query, relevant document) pairs: give --queries and --qrels");
         }
-        return new AdapterTrainer(
-                LearnedOptions.forModel(modelFingerprint).withSeed(seed).withContrastive(1.0, 0.05), l)
+        return new AdapterTrainer(learnedOptions(modelFingerprint, seed, settings).withContrastive(1.0, 0.05), l)
             .train(docs, queries, relevant);
       default:
         Path p = Path.of(spec);
@@ -74,6 +68,11 @@ public final class AdapterBuilder {
         }
         return AdapterIO.read(p, modelFingerprint);
     }
+  }
+
+  private static LearnedOptions learnedOptions(String modelFingerprint, long seed, String settings) {
+    LearnedOptions o = LearnedOptions.forModel(modelFingerprint).withSeed(seed);
+    return settings == null ? o : tuned(o, settings);
   }
 
   /**

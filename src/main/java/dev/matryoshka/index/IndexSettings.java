@@ -96,6 +96,12 @@ public record IndexSettings(
         modelFingerprint, kind, fingerprint, prefixEncoding);
   }
 
+  /** The Lucene field type of the vector field these settings describe. */
+  public org.apache.lucene.document.FieldType vectorFieldType() {
+    return dev.matryoshka.document.MatryoshkaVectorField.fieldType(
+        dims, prefixDims, similarity.function(), prefixEncoding);
+  }
+
   /** With the prefix encoding the graph search scores. */
   public IndexSettings withPrefixEncoding(MatryoshkaPrefix.Encoding encoding) {
     return new IndexSettings(field, dims, prefixDims, similarity, maxConn, beamWidth, modelName,

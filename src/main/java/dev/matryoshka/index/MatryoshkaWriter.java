@@ -52,8 +52,7 @@ public final class MatryoshkaWriter implements Closeable {
     this.dir = dir;
     this.writer = writer;
     this.settings = settings;
-    this.vectorType = MatryoshkaVectorField.fieldType(
-        settings.dims(), settings.prefixDims(), settings.similarity().function(), settings.prefixEncoding());
+    this.vectorType = settings.vectorFieldType();
   }
 
   /**

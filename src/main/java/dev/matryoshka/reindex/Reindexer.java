@@ -213,8 +213,7 @@ public final class Reindexer {
       this.settings = settings;
       this.enc = enc;
       this.adapter = adapter;
-      this.type = MatryoshkaVectorField.fieldType(
-          settings.dims(), settings.prefixDims(), settings.similarity().function(), settings.prefixEncoding());
+      this.type = settings.vectorFieldType();
       this.start = start;
       if (cp != null && cp.source().equals(source.identity())) {
         position = cp.position();
