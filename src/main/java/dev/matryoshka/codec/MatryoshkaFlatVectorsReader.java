@@ -94,12 +94,6 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
     return version;
   }
 
-  /** Prefix length stored for {@code field} in this segment, or -1 when it has no prefix. */
-  int prefixDims(String field) {
-    PrefixEntry e = entry(field);
-    return e == null ? -1 : e.prefixDims;
-  }
-
   private PrefixEntry entry(String field) {
     Integer number = numbers.get(field);
     return number == null ? null : fields.get(number);
@@ -124,12 +118,6 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
     return OffHeapFloatVectorValues.load(
         e.graphSimilarity(), vectorScorer, e.ordToDoc, VectorEncoding.FLOAT32, e.prefixDims,
         e.offset, e.length, data);
-  }
-
-  /** The encoding the graph search scores for {@code field}, or null when it has no prefix. */
-  MatryoshkaPrefix.Encoding prefixEncoding(String field) {
-    PrefixEntry e = entry(field);
-    return e == null ? null : e.scales != null ? MatryoshkaPrefix.Encoding.INT8 : MatryoshkaPrefix.Encoding.FLOAT32;
   }
 
   @Override
