@@ -56,6 +56,14 @@ public interface Adapter {
   String kind();
 
   /**
+   * The name users chose it by, for messages and {@code inspect}: the kind, or a more specific
+   * variant such as {@code rotation-supervised}.
+   */
+  default String label() {
+    return kind();
+  }
+
+  /**
    * Identifies the embedding model whose vectors this adapter was fitted on (for example {@code
    * "bge-small-en-v1.5"} or a model file hash). {@link AdapterIO#read(java.nio.file.Path, String)}
    * refuses to hand out an adapter fitted for another model.

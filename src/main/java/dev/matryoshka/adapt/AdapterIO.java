@@ -71,6 +71,7 @@ public final class AdapterIO {
 
   private static final int FLAG_NORMALIZE = 1;
   private static final int FLAG_CENTERED = 2;
+  private static final int FLAG_SUPERVISED = 4; // a rotation whose lead rows were trained on pairs
 
   private AdapterIO() {}
 
@@ -117,6 +118,7 @@ public final class AdapterIO {
     int flags = adapter.normalizesOutput() ? FLAG_NORMALIZE : 0;
     if (adapter instanceof RotationAdapter rotation) {
       flags |= rotation.centered() ? FLAG_CENTERED : 0;
+      flags |= rotation.supervised() ? FLAG_SUPERVISED : 0;
       out.writeByte((byte) flags);
       writeFloats(out, rotation.variances());
       writeFloats(out, rotation.matrixRef());
@@ -242,7 +244,8 @@ public final class AdapterIO {
       case Adapter.KIND_ROTATION -> {
         float[] variances = readFloats(in, outDims, where);
         float[] matrix = readFloats(in, outDims * inDims, where);
-        return new RotationAdapter(fingerprint, inDims, (flags & FLAG_CENTERED) != 0, matrix, variances);
+        return new RotationAdapter(fingerprint, inDims, (flags & FLAG_CENTERED) != 0, (flags & FLAG_SUPERVISED) != 0,
+            matrix, variances);
       }
       case Adapter.KIND_LEARNED -> {
         int hidden = in.readInt();

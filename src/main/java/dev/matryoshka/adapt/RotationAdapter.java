@@ -22,10 +22,12 @@ public final class RotationAdapter implements Adapter {
   private final String modelFingerprint;
   private final int dims;
   private final boolean centered;
+  private final boolean supervised;
   private final float[] matrix; // dims x dims, row-major; row i = output direction i
   private final float[] variances; // eigenvalue of each output direction
 
-  RotationAdapter(String modelFingerprint, int dims, boolean centered, float[] matrix, float[] variances) {
+  RotationAdapter(String modelFingerprint, int dims, boolean centered, boolean supervised, float[] matrix,
+      float[] variances) {
     this.modelFingerprint = Objects.requireNonNull(modelFingerprint);
     if (dims <= 0 || matrix.length != dims * dims || variances.length != dims) {
       throw new IllegalArgumentException(
@@ -33,6 +35,7 @@ public final class RotationAdapter implements Adapter {
     }
     this.dims = dims;
     this.centered = centered;
+    this.supervised = supervised;
     this.matrix = matrix;
     this.variances = variances;
   }
@@ -85,10 +88,11 @@ public final class RotationAdapter implements Adapter {
         matrix[i * dims + j] = (float) eig.vectors[i][j];
       }
     }
-    return new RotationAdapter(options.modelFingerprint(), dims, options.centered(), matrix, variances);
+    return new RotationAdapter(options.modelFingerprint(), dims, options.centered(), false, matrix, variances);
   }
 
-  private static double[][] secondMoment(float[][] sample, int dims, boolean centered) {
+  /** E[x x^T], or the covariance when {@code centered}, in double precision. */
+  static double[][] secondMoment(float[][] sample, int dims, boolean centered) {
     int n = sample.length;
     double[] mean = new double[dims];
     if (centered) {
@@ -173,6 +177,14 @@ public final class RotationAdapter implements Adapter {
     return centered;
   }
 
+  /**
+   * Whether the leading directions were trained on (query, relevant document) pairs ({@link
+   * SupervisedRotationTrainer}) rather than taken from the PCA alone.
+   */
+  public boolean supervised() {
+    return supervised;
+  }
+
   /** The row-major matrix, shared: callers in this package must not modify it. */
   float[] matrixRef() {
     return matrix;
@@ -193,6 +205,12 @@ public final class RotationAdapter implements Adapter {
     return KIND_ROTATION;
   }
 
+  /** {@code rotation}, {@code rotation-centered} or {@code rotation-supervised}. */
+  @Override
+  public String label() {
+    return supervised ? "rotation-supervised" : centered ? "rotation-centered" : KIND_ROTATION;
+  }
+
   @Override
   public String modelFingerprint() {
     return modelFingerprint;
@@ -206,6 +224,7 @@ public final class RotationAdapter implements Adapter {
 
   @Override
   public String toString() {
-    return "RotationAdapter(model=" + modelFingerprint + ", dims=" + dims + ", centered=" + centered + ")";
+    return "RotationAdapter(model=" + modelFingerprint + ", dims=" + dims + ", centered=" + centered
+        + (supervised ? ", supervised" : "") + ")";
   }
 }

@@ -107,9 +107,9 @@ public final class IndexCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Similarity sim = Similarity.parse(similarity);
-    if (!AdapterBuilder.KINDS.contains(adapter) || adapter.equals("learned-supervised")) {
+    if (!AdapterBuilder.KINDS.contains(adapter) || AdapterBuilder.supervised(adapter)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--adapter must be none, rotation or learned (supervised adapters: train-adapter, then --adapter-file); got=" + adapter);
+          "--adapter must be none, rotation, rotation-centered or learned (supervised adapters: train-adapter, then --adapter-file); got=" + adapter);
     }
     PrintWriter err = spec.commandLine().getErr();
     IndexSettings existing = existingSettings();
@@ -174,9 +174,9 @@ public final class IndexCommand implements Callable<Integer> {
         a = fitAdapter(docs, head, enc, fp, err);
       }
       String afp = Adapters.install(index, a);
-      settings = settings.withAdapter(a.kind(), afp);
+      settings = settings.withAdapter(a.label(), afp);
       transform = a::apply;
-      err.printf(Locale.ROOT, "adapter %s stored in %s%n", a.kind(), index.resolve(Adapters.FILE_NAME));
+      err.printf(Locale.ROOT, "adapter %s stored in %s%n", a.label(), index.resolve(Adapters.FILE_NAME));
     }
     Progress progress = new Progress(err, "docs", -1, docs::fractionRead);
     if (analyzer != null) {

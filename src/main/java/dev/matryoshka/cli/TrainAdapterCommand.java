@@ -31,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Fit a rotation or learn a projection that puts the model's most useful directions first,",
       "so short prefixes search well. Use the file with: index --adapter-file FILE.",
-      "learned-supervised also needs --queries and --qrels from a TRAIN split (never the test split)."
+      "rotation-supervised and learned-supervised also need --queries and --qrels from a TRAIN split (never the test split)."
     })
 public final class TrainAdapterCommand implements Callable<Integer> {
 
@@ -43,7 +43,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
   @Option(names = "--text-field", paramLabel = "NAME", description = "Member holding the text (default: BEIR title + text).")
   String textField;
 
-  @Option(names = "--kind", defaultValue = "learned", description = "rotation, rotation-centered, learned or learned-supervised.")
+  @Option(names = "--kind", defaultValue = "learned", description = "rotation, rotation-centered, rotation-supervised, learned or learned-supervised.")
   String kind;
 
   @Option(names = "--queries", paramLabel = "FILE", description = "Train queries JSONL ({\"_id\",\"text\"}).")
@@ -65,13 +65,13 @@ public final class TrainAdapterCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!List.of("rotation", "rotation-centered", "learned", "learned-supervised").contains(kind)) {
+    if (!AdapterBuilder.KINDS.contains(kind) || kind.equals("none")) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--kind must be rotation, rotation-centered, learned or learned-supervised; got=" + kind);
+          "--kind must be rotation, rotation-centered, rotation-supervised, learned or learned-supervised; got=" + kind);
     }
-    if (kind.equals("learned-supervised") && (queries == null || qrels == null)) {
+    if (AdapterBuilder.supervised(kind) && (queries == null || qrels == null)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--kind learned-supervised needs --queries and --qrels");
+          "--kind " + kind + " needs --queries and --qrels");
     }
     PrintWriter err = spec.commandLine().getErr();
     List<String> ids = new ArrayList<>();
@@ -93,7 +93,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
       float[][] docs = cache.get(fp, "document", texts, enc::encodeDocuments);
       float[][] qv = null;
       float[][] rel = null;
-      if (kind.equals("learned-supervised")) {
+      if (AdapterBuilder.supervised(kind)) {
         float[][][] pairs = pairs(enc, cache, ids, docs, err);
         qv = pairs[0];
         rel = pairs[1];
@@ -105,7 +105,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
       if (out.getParent() != null) Files.createDirectories(out.getParent());
       AdapterIO.write(a, out);
       err.printf(Locale.ROOT, "wrote %s adapter (%d -> %d dims) to %s: training %.1f s, total %.1f s%n",
-          a.kind(), a.inputDims(), a.outputDims(), out, trainSecs, (System.nanoTime() - t0) / 1e9);
+          a.label(), a.inputDims(), a.outputDims(), out, trainSecs, (System.nanoTime() - t0) / 1e9);
     }
     return 0;
   }

@@ -15,8 +15,8 @@ import java.util.Locale;
 
 /**
  * Builds the adapters an evaluation compares: {@code none}, {@code rotation} (fitted on the
- * corpus), {@code learned} (unsupervised, on the corpus), {@code learned-supervised} (plus
- * train-split query/document pairs) or an adapter FILE.
+ * corpus), {@code learned} (unsupervised, on the corpus), the supervised kinds (plus train-split
+ * query/document pairs) or an adapter FILE.
  */
 final class EvalAdapters {
   private EvalAdapters() {}
@@ -30,9 +30,9 @@ final class EvalAdapters {
     if (spec.equals("none")) {
       return null;
     }
-    if (spec.equals("learned-supervised") && pairs == null) {
+    if (dev.matryoshka.index.AdapterBuilder.supervised(spec) && pairs == null) {
       throw new IllegalArgumentException(
-          "adapter learned-supervised needs a train split (qrels/train.tsv) in the dataset");
+          "adapter " + spec + " needs a train split (qrels/train.tsv) in the dataset");
     }
     Adapter a = dev.matryoshka.index.AdapterBuilder.build(spec, docs,
         pairs == null ? null : pairs.queries(), pairs == null ? null : pairs.docs(), fingerprint, 42L, listener(log));

@@ -6,6 +6,7 @@ import dev.matryoshka.adapt.AdapterTrainer;
 import dev.matryoshka.adapt.LearnedOptions;
 import dev.matryoshka.adapt.RotationAdapter;
 import dev.matryoshka.adapt.RotationOptions;
+import dev.matryoshka.adapt.SupervisedRotationTrainer;
 import dev.matryoshka.adapt.TrainingListener;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,15 +14,23 @@ import java.nio.file.Path;
 
 /**
  * Turns an adapter choice into an adapter: {@code none}, {@code rotation} (fitted on document
- * vectors), {@code learned} (unsupervised on document vectors), {@code learned-supervised} (plus
- * query/relevant-document pairs), or a path to an adapter file. Used by {@code index}, {@code
+ * vectors; {@code rotation-centered} on their covariance), {@code rotation-supervised} (an
+ * orthogonal rotation trained on query/relevant-document pairs), {@code learned} (unsupervised on
+ * document vectors), {@code learned-supervised} (plus query/relevant-document pairs), or a path to
+ * an adapter file. Used by {@code index}, {@code
  * train-adapter} and {@code eval}, so all three build adapters the same way.
  */
 public final class AdapterBuilder {
   private AdapterBuilder() {}
 
   /** The choices that are not files. */
-  public static final java.util.List<String> KINDS = java.util.List.of("none", "rotation", "rotation-centered", "learned", "learned-supervised");
+  public static final java.util.List<String> KINDS = java.util.List.of("none", "rotation", "rotation-centered", "rotation-supervised", "learned",
+      "learned-supervised");
+
+  /** Whether a choice trains on (query, relevant document) pairs. */
+  public static boolean supervised(String spec) {
+    return spec.equals("rotation-supervised") || spec.equals("learned-supervised") || spec.startsWith("learned-supervised:");
+  }
 
   /**
    * @param spec the choice
@@ -51,13 +60,14 @@ public final class AdapterBuilder {
       case "rotation-centered":
         // covariance instead of second moment: directions ordered by how much they vary
         return RotationAdapter.fit(docs, RotationOptions.forModel(modelFingerprint).withCentered(true));
+      case "rotation-supervised":
+        requirePairs(spec, queries);
+        return new SupervisedRotationTrainer(SupervisedRotationTrainer.Options.forModel(modelFingerprint), l)
+            .train(docs, queries, relevant);
       case "learned":
         return new AdapterTrainer(learnedOptions(modelFingerprint, seed, settings), l).train(docs);
       case "learned-supervised":
-        if (queries == null || queries.length == 0) {
-          throw new IllegalArgumentException(
-              "adapter " + spec + " needs (query, relevant document) pairs: give --queries and --qrels");
-        }
+        requirePairs(spec, queries);
         return new AdapterTrainer(learnedOptions(modelFingerprint, seed, settings).withContrastive(1.0, 0.05), l)
             .train(docs, queries, relevant);
       default:
@@ -67,6 +77,13 @@ public final class AdapterBuilder {
               + " or an adapter file");
         }
         return AdapterIO.read(p, modelFingerprint);
+    }
+  }
+
+  private static void requirePairs(String spec, float[][] queries) {
+    if (queries == null || queries.length == 0) {
+      throw new IllegalArgumentException(
+          "adapter " + spec + " needs (query, relevant document) pairs: give --queries and --qrels");
     }
   }
 

@@ -159,7 +159,7 @@ public final class Reindexer {
               + " dims; the vectors have " + settings.dims());
         }
         adapterFile = options.adapter;
-        settings = settings.withAdapter(adapter.kind(), Adapters.fingerprint(adapterFile));
+        settings = settings.withAdapter(adapter.label(), Adapters.fingerprint(adapterFile));
       }
       listener.log("target: " + target.describe() + " (" + settings.dims() + " dims, prefix " + settings.prefixDims()
           + ", " + settings.similarity() + (settings.modelName() == null ? "" : ", model " + settings.modelName())

@@ -2,7 +2,10 @@ package dev.matryoshka.index;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.matryoshka.adapt.Adapter;
 import dev.matryoshka.adapt.LearnedOptions;
+import dev.matryoshka.adapt.RotationAdapter;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class AdapterBuilderTest {
@@ -19,5 +22,28 @@ class AdapterBuilderTest {
     assertTrue(unknown.getMessage().contains("depth"), unknown.getMessage());
     var notNumber = assertThrows(IllegalArgumentException.class, () -> AdapterBuilder.tuned(LearnedOptions.forModel("m"), "epochs=many"));
     assertTrue(notNumber.getMessage().contains("epochs"), notNumber.getMessage());
+  }
+
+  @Test
+  void supervisedRotationNeedsPairsAndIsARotation() throws Exception {
+    Random rnd = new Random(3);
+    float[][] docs = new float[200][24];
+    for (float[] d : docs) {
+      for (int j = 0; j < d.length; j++) d[j] = (float) rnd.nextGaussian();
+    }
+    var noPairs = assertThrows(IllegalArgumentException.class,
+        () -> AdapterBuilder.build("rotation-supervised", docs, null, null, "m", 1, null));
+    assertTrue(noPairs.getMessage().contains("--queries and --qrels"), noPairs.getMessage());
+    float[][] q = new float[40][];
+    float[][] rel = new float[40][];
+    for (int i = 0; i < 40; i++) {
+      q[i] = docs[i].clone();
+      rel[i] = docs[i];
+    }
+    Adapter a = AdapterBuilder.build("rotation-supervised", docs, q, rel, "m", 1, null);
+    assertTrue(a instanceof RotationAdapter r && r.supervised(), String.valueOf(a));
+    assertEquals("rotation-supervised", a.label());
+    assertTrue(AdapterBuilder.supervised("rotation-supervised") && AdapterBuilder.supervised("learned-supervised"));
+    assertFalse(AdapterBuilder.supervised("rotation-centered"));
   }
 }

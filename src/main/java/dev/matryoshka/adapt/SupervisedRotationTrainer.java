@@ -1,0 +1,551 @@
+package dev.matryoshka.adapt;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.lucene.util.VectorUtil;
+import org.apache.lucene.util.hnsw.NeighborQueue;
+
+/**
+ * Trains an orthogonal rotation on (query, relevant document) pairs so that the prefixes rank
+ * relevant documents high, while the full-dimension dot products stay exactly those of the model.
+ *
+ * <p>The covariance PCA of {@link RotationAdapter#fit} orders directions by how much documents
+ * vary along them, which is not how queries tell documents apart; a model not trained for
+ * truncation keeps query-relevant signal in low-variance directions. This trainer starts from the
+ * centred PCA and moves the first {@code p} rows (p = the largest nested prefix, 128 for 384-d
+ * models) over the set of orthonormal frames (Riemannian gradient descent with momentum and a
+ * Gram-Schmidt retraction), minimising a nested contrastive loss: for each training query and
+ * each prefix length m in 32, 64, 128, a softmax over the query's relevant documents and its
+ * hardest {@value #DEFAULT_CANDIDATES} documents of the pool at the current prefix, scored by the
+ * m-dim prefix dot product. The remaining rows are the centred PCA of what the prefix leaves out,
+ * so longer prefixes keep the most document variance. Because the result is a rotation, a
+ * full-dimension rerank scores exactly as without it.
+ *
+ * <p>Every tenth query (in input order) is held out; training stops when the held-out nDCG@10,
+ * averaged over the prefix lengths, has not improved for {@code patience} iterations, and the
+ * best frame is kept. There is no randomness: the same inputs give the same bytes.
+ *
+ * <pre>{@code
+ * RotationAdapter r = new SupervisedRotationTrainer(SupervisedRotationTrainer.Options.forModel(fp), listener)
+ *     .train(docs, pairQueries, pairDocs);
+ * }</pre>
+ */
+public final class SupervisedRotationTrainer {
+
+  /** Pool documents per query in the softmax (plus its relevant ones). */
+  public static final int DEFAULT_CANDIDATES = 200;
+
+  /** The fewest distinct training queries accepted: a tenth is held out for early stopping. */
+  public static final int MIN_QUERIES = 20;
+
+  private static final int REFRESH_EVERY = 5;
+  private static final int HELD_OUT_EVERY = 10;
+  private static final double MOMENTUM = 0.8;
+
+  /**
+   * Settings.
+   *
+   * @param modelFingerprint stored in the adapter and checked on read
+   * @param temperature softmax temperature of the prefix dot products
+   * @param learningRate step length on the frame per iteration (decays linearly to half)
+   * @param maxIterations upper bound on iterations (each one pass over all training queries)
+   * @param patience iterations without held-out improvement before stopping
+   * @param candidates hardest pool documents per query in the softmax
+   */
+  public record Options(String modelFingerprint, double temperature, double learningRate,
+      int maxIterations, int patience, int candidates) {
+
+    /** Checks the arguments. */
+    public Options {
+      Objects.requireNonNull(modelFingerprint, "modelFingerprint");
+      if (!(temperature > 0) || !(learningRate > 0) || maxIterations < 1 || patience < 1 || candidates < 1) {
+        throw new IllegalArgumentException("supervised rotation options out of range: temperature=" + temperature
+            + ", learningRate=" + learningRate + ", maxIterations=" + maxIterations + ", patience=" + patience
+            + ", candidates=" + candidates);
+      }
+    }
+
+    /** Defaults (tuned on SciFact's train split with a held-out tenth; see README). */
+    public static Options forModel(String modelFingerprint) {
+      return new Options(modelFingerprint, 0.05, 0.02, 150, 30, DEFAULT_CANDIDATES);
+    }
+
+    /** A copy with {@code maxIterations} changed. */
+    public Options withMaxIterations(int value) {
+      return new Options(modelFingerprint, temperature, learningRate, value, patience, candidates);
+    }
+  }
+
+  private final Options options;
+  private final TrainingListener listener;
+
+  /** A trainer reporting one line per iteration to {@code listener} (null: none). */
+  public SupervisedRotationTrainer(Options options, TrainingListener listener) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.listener = listener == null ? TrainingListener.NONE : listener;
+  }
+
+  /** The nested prefix lengths trained for vectors of {@code dims} dimensions. */
+  static int[] levels(int dims) {
+    int[] l = Arrays.stream(new int[] {32, 64, 128}).filter(x -> x < dims).toArray();
+    return l.length > 0 ? l : new int[] {Math.max(1, dims / 2)};
+  }
+
+  /**
+   * Trains the rotation.
+   *
+   * @param pool document vectors: the PCA start, and the negatives each query is ranked against
+   * @param queries query vectors of the pairs; pairs of one query carry equal vectors
+   * @param relevant the relevant document vector of each pair
+   * @throws IllegalArgumentException on mismatched or non-finite input, a pool smaller than the
+   *     dimension, or fewer than {@link #MIN_QUERIES} distinct queries
+   * @throws TrainingDivergedException if the loss stops being finite
+   */
+  public RotationAdapter train(float[][] pool, float[][] queries, float[][] relevant) {
+    if (pool == null || pool.length == 0 || pool[0] == null) {
+      throw new IllegalArgumentException("supervised rotation needs a non-empty document sample");
+    }
+    int n = pool[0].length;
+    if (queries == null || relevant == null || queries.length != relevant.length) {
+      throw new IllegalArgumentException("supervised rotation needs as many relevant documents as queries; got queries="
+          + (queries == null ? "none" : queries.length) + ", relevant=" + (relevant == null ? "none" : relevant.length));
+    }
+    checkRows("pair query", queries, n);
+    checkRows("pair document", relevant, n);
+    List<Group> groups = group(queries, relevant);
+    if (groups.size() < MIN_QUERIES) {
+      throw new IllegalArgumentException("supervised rotation needs at least " + MIN_QUERIES
+          + " distinct training queries (a tenth is held out for early stopping); got " + groups.size());
+    }
+    // the PCA start checks the pool (size >= dims, finite values)
+    RotationAdapter pca = RotationAdapter.fit(pool, RotationOptions.forModel(options.modelFingerprint()).withCentered(true));
+    double[][] cov = RotationAdapter.secondMoment(pool, n, true);
+    int[] levels = levels(n);
+    int p = levels[levels.length - 1];
+    double[][] frame = new double[p][n];
+    float[] m0 = pca.matrixRef();
+    for (int r = 0; r < p; r++) {
+      for (int j = 0; j < n; j++) {
+        frame[r][j] = m0[r * n + j];
+      }
+    }
+    markPoolDuplicates(pool, groups);
+    List<Group> train = new ArrayList<>();
+    List<Group> heldOut = new ArrayList<>();
+    for (int i = 0; i < groups.size(); i++) {
+      (i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 ? heldOut : train).add(groups.get(i));
+    }
+
+    double best = heldOutNdcg(frame, pool, heldOut, levels);
+    double[][] bestFrame = copy(frame);
+    listener.onEpoch(new TrainingListener.EpochReport(0, Double.NaN, 1 - best, true, 0));
+    double[][] velocity = new double[p][n];
+    int sinceBest = 0;
+    for (int it = 1; it <= options.maxIterations(); it++) {
+      long t0 = System.nanoTime();
+      float[][] frameF = toFloat(frame);
+      float[][] poolP = project(pool, frameF);
+      if ((it - 1) % REFRESH_EVERY == 0) {
+        int mid = levels[levels.length / 2];
+        for (Group g : train) {
+          g.candidates = hardest(project(g.query, frameF), poolP, g.duplicates, mid, options.candidates());
+        }
+      }
+      double[][] grad = new double[p][n];
+      double loss = 0;
+      for (Group g : train) {
+        loss += accumulate(g, frame, frameF, poolP, pool, levels, grad);
+      }
+      loss /= (double) train.size() * levels.length;
+      if (!Double.isFinite(loss)) {
+        throw new TrainingDivergedException("supervised rotation loss became " + loss + " in iteration " + it
+            + "; nothing was written", it);
+      }
+      for (double[] row : grad) {
+        for (int j = 0; j < n; j++) {
+          row[j] /= options.temperature() * train.size();
+        }
+      }
+      tangent(grad, frame);
+      double norm = 0;
+      for (double[] row : grad) {
+        norm += dot(row, row);
+      }
+      norm = Math.sqrt(norm);
+      if (norm > 0) {
+        double step = options.learningRate() * (1 - 0.5 * (it - 1) / options.maxIterations());
+        for (int r = 0; r < p; r++) {
+          for (int j = 0; j < n; j++) {
+            velocity[r][j] = MOMENTUM * velocity[r][j] + grad[r][j] / norm;
+            frame[r][j] -= step * velocity[r][j];
+          }
+        }
+        orthonormalize(frame);
+      }
+      double ndcg = heldOutNdcg(frame, pool, heldOut, levels);
+      boolean improved = ndcg > best + 1e-4;
+      if (improved) {
+        best = ndcg;
+        bestFrame = copy(frame);
+        sinceBest = 0;
+      } else {
+        sinceBest++;
+      }
+      listener.onEpoch(new TrainingListener.EpochReport(it, loss, 1 - ndcg, improved, (System.nanoTime() - t0) / 1e9));
+      if (sinceBest >= options.patience()) {
+        break;
+      }
+    }
+    return complete(bestFrame, cov, options.modelFingerprint());
+  }
+
+  /** A training query, its relevant documents, and its current hardest pool documents. */
+  private static final class Group {
+    final float[] query;
+    final List<float[]> relevant = new ArrayList<>();
+    boolean[] duplicates; // pool rows equal to a relevant document: never negatives
+    int[] candidates;
+
+    Group(float[] query) {
+      this.query = query;
+    }
+  }
+
+  private static List<Group> group(float[][] queries, float[][] relevant) {
+    Map<Key, Group> byQuery = new LinkedHashMap<>();
+    for (int i = 0; i < queries.length; i++) {
+      float[] q = queries[i];
+      byQuery.computeIfAbsent(new Key(q), k -> new Group(q)).relevant.add(relevant[i]);
+    }
+    return new ArrayList<>(byQuery.values());
+  }
+
+  /** Vector identity by content, so pairs of one query group even when encoded separately. */
+  private record Key(float[] v) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && Arrays.equals(v, k.v);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(v);
+    }
+  }
+
+  private static void markPoolDuplicates(float[][] pool, List<Group> groups) {
+    Map<Key, List<Integer>> rows = new HashMap<>();
+    for (int i = 0; i < pool.length; i++) {
+      rows.computeIfAbsent(new Key(pool[i]), k -> new ArrayList<>()).add(i);
+    }
+    for (Group g : groups) {
+      g.duplicates = new boolean[pool.length];
+      for (float[] d : g.relevant) {
+        for (int i : rows.getOrDefault(new Key(d), List.of())) {
+          g.duplicates[i] = true;
+        }
+      }
+    }
+  }
+
+  /**
+   * Adds one query's loss gradient (before the 1/(temperature·queries) factor) to {@code grad};
+   * returns its loss summed over the levels. With s_c = q^T P_m^T P_m x_c / t and softmax weights
+   * w_c minus the target distribution over relevant documents, dL/dP_m = P_m (q u^T + u q^T) / t
+   * where u = Σ_c (w_c - target_c) x_c.
+   */
+  private double accumulate(Group g, double[][] frame, float[][] frameF, float[][] poolP, float[][] pool,
+      int[] levels, double[][] grad) {
+    int n = g.query.length;
+    float[] qp = project(g.query, frameF);
+    int rel = g.relevant.size();
+    int count = rel + g.candidates.length;
+    float[][] projected = new float[count][];
+    float[][] vectors = new float[count][];
+    for (int c = 0; c < count; c++) {
+      if (c < rel) {
+        vectors[c] = g.relevant.get(c);
+        projected[c] = project(vectors[c], frameF);
+      } else {
+        vectors[c] = pool[g.candidates[c - rel]];
+        projected[c] = poolP[g.candidates[c - rel]];
+      }
+    }
+    double loss = 0;
+    double[] s = new double[count];
+    double[] u = new double[n];
+    for (int m : levels) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < count; c++) {
+        s[c] = prefixDot(qp, projected[c], m) / options.temperature();
+        max = Math.max(max, s[c]);
+      }
+      double z = 0;
+      double zRel = 0;
+      for (int c = 0; c < count; c++) {
+        double e = Math.exp(s[c] - max);
+        s[c] = e;
+        z += e;
+        if (c < rel) {
+          zRel += e;
+        }
+      }
+      loss -= Math.log(zRel / z);
+      Arrays.fill(u, 0);
+      for (int c = 0; c < count; c++) {
+        double w = s[c] / z - (c < rel ? s[c] / zRel : 0);
+        float[] x = vectors[c];
+        for (int j = 0; j < n; j++) {
+          u[j] += w * x[j];
+        }
+      }
+      for (int r = 0; r < m; r++) {
+        double a = qp[r];
+        double b = dot(frame[r], u);
+        double[] gr = grad[r];
+        for (int j = 0; j < n; j++) {
+          gr[j] += a * u[j] + b * g.query[j];
+        }
+      }
+    }
+    return loss;
+  }
+
+  /** Mean over levels and held-out queries of nDCG@10 (binary relevance) at the prefix. */
+  private static double heldOutNdcg(double[][] frame, float[][] pool, List<Group> heldOut, int[] levels) {
+    float[][] frameF = toFloat(frame);
+    float[][] poolP = project(pool, frameF);
+    double total = 0;
+    for (int m : levels) {
+      float[][] poolM = new float[pool.length][];
+      for (int i = 0; i < pool.length; i++) {
+        poolM[i] = normalized(Arrays.copyOf(poolP[i], m));
+      }
+      for (Group g : heldOut) {
+        float[] q = Arrays.copyOf(project(g.query, frameF), m);
+        float[] scores = new float[pool.length];
+        for (int i = 0; i < pool.length; i++) {
+          scores[i] = g.duplicates[i] ? Float.NEGATIVE_INFINITY : VectorUtil.dotProduct(q, poolM[i]);
+        }
+        // rank of each relevant document among the pool (ties count against it)
+        double dcg = 0;
+        for (float[] d : g.relevant) {
+          float sd = VectorUtil.dotProduct(q, normalized(Arrays.copyOf(project(d, frameF), m)));
+          int above = 0;
+          for (float sc : scores) {
+            if (sc >= sd && ++above >= 10) {
+              break;
+            }
+          }
+          if (above < 10) {
+            dcg += 1 / log2(above + 2);
+          }
+        }
+        double ideal = 0;
+        for (int r = 0; r < Math.min(10, g.relevant.size()); r++) {
+          ideal += 1 / log2(r + 2);
+        }
+        total += dcg / ideal;
+      }
+    }
+    return total / ((double) levels.length * heldOut.size());
+  }
+
+  /** The {@code k} pool rows with the largest m-dim prefix dot product, duplicates excluded. */
+  private static int[] hardest(float[] qp, float[][] poolP, boolean[] duplicates, int m, int k) {
+    NeighborQueue top = new NeighborQueue(Math.min(k, poolP.length), false); // min-heap of the best k
+    for (int i = 0; i < poolP.length; i++) {
+      if (!duplicates[i]) {
+        top.insertWithOverflow(i, prefixDot(qp, poolP[i], m));
+      }
+    }
+    int[] out = top.nodes();
+    Arrays.sort(out); // pool order: a deterministic sum order in accumulate()
+    return out;
+  }
+
+  /** Removes from each row of {@code grad} its component that would leave the frame orthonormal to first order. */
+  private static void tangent(double[][] grad, double[][] frame) {
+    int p = frame.length;
+    double[][] gp = new double[p][p];
+    for (int i = 0; i < p; i++) {
+      for (int j = 0; j < p; j++) {
+        gp[i][j] = dot(grad[i], frame[j]);
+      }
+    }
+    for (int i = 0; i < p; i++) {
+      double[] gi = grad[i];
+      for (int j = 0; j < p; j++) {
+        double c = 0.5 * (gp[i][j] + gp[j][i]);
+        double[] fj = frame[j];
+        for (int k = 0; k < gi.length; k++) {
+          gi[k] -= c * fj[k];
+        }
+      }
+    }
+  }
+
+  /** Modified Gram-Schmidt on the rows, in order. */
+  static void orthonormalize(double[][] rows) {
+    for (int i = 0; i < rows.length; i++) {
+      double[] ri = rows[i];
+      for (int j = 0; j < i; j++) {
+        double d = dot(ri, rows[j]);
+        double[] rj = rows[j];
+        for (int k = 0; k < ri.length; k++) {
+          ri[k] -= d * rj[k];
+        }
+      }
+      double norm = Math.sqrt(dot(ri, ri));
+      if (!(norm > 1e-12)) {
+        throw new IllegalStateException("frame lost rank at row " + i);
+      }
+      for (int k = 0; k < ri.length; k++) {
+        ri[k] /= norm;
+      }
+    }
+  }
+
+  /** The trained rows, then the centred PCA of the document variance they leave out. */
+  private static RotationAdapter complete(double[][] frame, double[][] cov, String fingerprint) {
+    int n = cov.length;
+    int p = frame.length;
+    // residual covariance (I - F^T F) C (I - F^T F)
+    double[][] proj = new double[n][n];
+    for (int i = 0; i < n; i++) {
+      proj[i][i] = 1;
+    }
+    for (double[] f : frame) {
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          proj[i][j] -= f[i] * f[j];
+        }
+      }
+    }
+    double[][] residual = multiply(multiply(proj, cov), proj);
+    SymmetricEigen eig = SymmetricEigen.decompose(residual);
+    double[][] rows = new double[n][];
+    for (int r = 0; r < p; r++) {
+      rows[r] = frame[r].clone();
+    }
+    for (int r = p; r < n; r++) {
+      rows[r] = eig.vectors[r - p].clone();
+    }
+    orthonormalize(rows);
+    float[] matrix = new float[n * n];
+    float[] variances = new float[n];
+    for (int r = 0; r < n; r++) {
+      double[] cr = new double[n];
+      for (int j = 0; j < n; j++) {
+        cr[j] = dot(cov[j], rows[r]);
+      }
+      variances[r] = (float) Math.max(0, dot(rows[r], cr));
+      for (int j = 0; j < n; j++) {
+        matrix[r * n + j] = (float) rows[r][j];
+      }
+    }
+    return new RotationAdapter(fingerprint, n, true, true, matrix, variances);
+  }
+
+  private static double[][] multiply(double[][] a, double[][] b) {
+    int n = a.length;
+    double[][] out = new double[n][n];
+    for (int i = 0; i < n; i++) {
+      double[] oi = out[i];
+      for (int k = 0; k < n; k++) {
+        double aik = a[i][k];
+        if (aik == 0) {
+          continue;
+        }
+        double[] bk = b[k];
+        for (int j = 0; j < n; j++) {
+          oi[j] += aik * bk[j];
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void checkRows(String what, float[][] rows, int dims) {
+    for (int i = 0; i < rows.length; i++) {
+      if (rows[i] == null || rows[i].length != dims) {
+        throw new IllegalArgumentException(what + " " + i + " has " + (rows[i] == null ? "no" : rows[i].length)
+            + " dims, expected " + dims);
+      }
+      for (int j = 0; j < dims; j++) {
+        if (!Float.isFinite(rows[i][j])) {
+          throw new IllegalArgumentException(what + " " + i + " has a non-finite value at dim " + j);
+        }
+      }
+    }
+  }
+
+  private static float[][] toFloat(double[][] m) {
+    float[][] out = new float[m.length][m[0].length];
+    for (int i = 0; i < m.length; i++) {
+      for (int j = 0; j < m[0].length; j++) {
+        out[i][j] = (float) m[i][j];
+      }
+    }
+    return out;
+  }
+
+  private static float[] project(float[] x, float[][] frame) {
+    float[] out = new float[frame.length];
+    for (int r = 0; r < frame.length; r++) {
+      out[r] = VectorUtil.dotProduct(x, frame[r]);
+    }
+    return out;
+  }
+
+  private static float[][] project(float[][] xs, float[][] frame) {
+    float[][] out = new float[xs.length][];
+    for (int i = 0; i < xs.length; i++) {
+      out[i] = project(xs[i], frame);
+    }
+    return out;
+  }
+
+  private static float prefixDot(float[] a, float[] b, int m) {
+    float s = 0;
+    for (int i = 0; i < m; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  private static float[] normalized(float[] v) {
+    double norm = Math.sqrt(VectorUtil.dotProduct(v, v));
+    if (norm > 0) {
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) (v[i] / norm);
+      }
+    }
+    return v;
+  }
+
+  private static double dot(double[] a, double[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  private static double log2(int x) {
+    return Math.log(x) / Math.log(2);
+  }
+
+  private static double[][] copy(double[][] m) {
+    double[][] out = new double[m.length][];
+    for (int i = 0; i < m.length; i++) {
+      out[i] = m[i].clone();
+    }
+    return out;
+  }
+}
