@@ -158,6 +158,43 @@ class MatryoshkaKnnQueryTest {
   }
 
   @Test
+  void sparseFieldRescoresTheRightVectors() throws Exception {
+    // every third document has no vector, so vector ordinals differ from doc ids: the rerank must
+    // map each candidate's doc to its own ordinal before scoring
+    float[][] docs = SyntheticVectors.generate(3_000, 96, 16, 11L);
+    FieldType type = MatryoshkaVectorField.fieldType(96, 16, VectorSimilarityFunction.DOT_PRODUCT);
+    try (Directory dir = FSDirectory.open(tmp.resolve("sparse"))) {
+      try (IndexWriter w = new IndexWriter(dir, config())) {
+        for (int i = 0; i < docs.length; i++) {
+          Document d = new Document();
+          d.add(new StringField("id", Integer.toString(i), Field.Store.YES));
+          if (i % 3 != 0) {
+            d.add(new MatryoshkaVectorField("emb", docs[i], type));
+          }
+          w.addDocument(d);
+        }
+        w.forceMerge(1);
+      }
+      try (DirectoryReader r = DirectoryReader.open(dir)) {
+        IndexSearcher s = new IndexSearcher(r);
+        Set<Integer> noVector = new java.util.HashSet<>();
+        for (int i = 0; i < docs.length; i += 3) noVector.add(i);
+        for (int qi : new int[] {4, 500, 1_001}) {
+          float[] q = docs[qi];
+          TopDocs top = s.search(new MatryoshkaKnnQuery("emb", q, 10).oversample(20), 10);
+          int[] truth = bruteForce(docs, q, 10, VectorSimilarityFunction.DOT_PRODUCT, noVector);
+          assertEquals(truth[0], id(s, top.scoreDocs[0]));
+          for (ScoreDoc sd : top.scoreDocs) {
+            int id = id(s, sd);
+            assertTrue(id % 3 != 0, "doc without a vector returned: " + id);
+            assertEquals(VectorSimilarityFunction.DOT_PRODUCT.compare(q, docs[id]), sd.score, 1e-5f);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void deletedDocumentsNeverReturnAndFilterIsHonoured() throws Exception {
     float[][] docs = SyntheticVectors.generate(4_000, 128, 8, 3L);
     FieldType type = MatryoshkaVectorField.fieldType(128, 16, VectorSimilarityFunction.DOT_PRODUCT);
