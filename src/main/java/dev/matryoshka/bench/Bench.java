@@ -32,27 +32,32 @@ public final class Bench {
     if (ds.equals("synthetic")) {
       return BenchData.synthetic(cache, o.docs(), o.dims(), o.queries(), o.clusters(), o.seed());
     }
-    Path p = ds.equals("scifact") ? scifactDir() : Path.of(ds);
+    Path p = switch (ds) {
+      case "scifact" -> sharedData("scifact");
+      case "wikipedia" -> sharedData("wikipedia-en-paragraphs").resolve("corpus.jsonl.gz");
+      default -> Path.of(ds);
+    };
     if (Files.isDirectory(p)) {
       return BenchData.beir(p, "test", o.model(), o.rotate(), err);
     }
     if (Files.isRegularFile(p)) {
-      return BenchData.file(p, o.docs(), o.queries());
+      return BenchData.isTextCorpus(p)
+          ? BenchData.texts(p, o.docs(), o.queries(), o.model(), o.rotate(), err)
+          : BenchData.file(p, o.docs(), o.queries());
     }
-    throw new IllegalArgumentException(
-        "--dataset must be synthetic, scifact, a BEIR folder or a .fvecs/JSONL file; not found: "
-            + p);
+    throw new IllegalArgumentException("--dataset must be synthetic, scifact, wikipedia, a BEIR folder, "
+        + "a .fvecs/JSONL vector file or a JSONL(.gz) text corpus; not found: " + p);
   }
 
-  private static Path scifactDir() {
+  private static Path sharedData(String name) {
     String home = System.getProperty("matryoshka.home", ".");
-    for (Path p : List.of(Path.of(home, "..", "shared", "data", "scifact"),
-        Path.of("..", "shared", "data", "scifact"), Path.of("/work/shared/data/scifact"))) {
+    for (Path p : List.of(Path.of(home, "..", "shared", "data", name),
+        Path.of("..", "shared", "data", name), Path.of("/work/shared/data", name))) {
       if (Files.isDirectory(p)) {
         return p.normalize();
       }
     }
-    throw new IllegalArgumentException("SciFact not found beside the checkout (../shared/data/scifact)");
+    throw new IllegalArgumentException(name + " not found beside the checkout (../shared/data/" + name + ")");
   }
 
   /** Runs the benchmark; progress goes to {@code err}. */

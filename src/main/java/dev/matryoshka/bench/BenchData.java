@@ -74,15 +74,91 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
    */
   public static BenchData beir(Path dir, String split, String model, boolean rotate, PrintWriter err)
       throws IOException {
-    String fullFp = Models.fingerprint(model);
-    String fp = fullFp.substring(0, 16);
     BeirDataset ds = BeirDataset.load(dir, split);
-    int nDocs = ds.docs().size();
+    return encoded(dir.getFileName() + "-" + model, ds.docTexts(), ds.queryTexts(), model, rotate, err);
+  }
+
+  /**
+   * A text corpus in JSONL, optionally gzipped ({@code {"_id","title","text"}} lines, e.g. the
+   * shared Wikipedia paragraphs): the first {@code docs} texts ({@code title + " " + text}) are
+   * encoded as documents and the next {@code queries} as queries (with the model's query
+   * instruction). There are no relevance judgments; the benchmark measures recall against exact
+   * search, for which held-out paragraphs are real vectors of the corpus's own distribution.
+   * Cached like {@link #beir}.
+   */
+  public static BenchData texts(Path file, int docs, int queries, String model, boolean rotate, PrintWriter err)
+      throws IOException {
+    if (docs <= 0 || queries <= 0) {
+      throw new IllegalArgumentException("a text corpus needs --docs and --queries > 0; got docs=" + docs
+          + ", queries=" + queries);
+    }
+    List<String> texts = new ArrayList<>();
+    ObjectMapper om = new ObjectMapper();
+    try (BufferedReader r = reader(file)) {
+      String line;
+      int lineNo = 0;
+      while (texts.size() < docs + queries && (line = r.readLine()) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode n = om.readTree(line);
+        String text = (n.path("title").asText("") + " " + n.path("text").asText("")).strip();
+        if (text.isEmpty()) {
+          throw new IOException(file + ":" + lineNo + ": no \"title\" or \"text\"");
+        }
+        texts.add(text);
+      }
+    }
+    if (texts.size() < docs + queries) {
+      throw new IOException(file + " has " + texts.size() + " texts; --docs " + docs + " + --queries " + queries
+          + " needs " + (docs + queries));
+    }
+    String base = file.getFileName().toString().replaceFirst("\\.jsonl(\\.gz)?$", "");
+    return encoded(base + "-" + docs + "-" + model, texts.subList(0, docs), texts.subList(docs, docs + queries),
+        model, rotate, err);
+  }
+
+  /** True for a JSONL file whose first record has text and no {@code "vector"}. */
+  static boolean isTextCorpus(Path file) throws IOException {
+    String fn = file.getFileName().toString();
+    if (fn.endsWith(".fvecs")) {
+      return false;
+    }
+    try (BufferedReader r = reader(file)) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        if (!line.isBlank()) {
+          JsonNode n = new ObjectMapper().readTree(line);
+          return !n.has("vector") && (n.has("text") || n.has("title"));
+        }
+      }
+    }
+    return false;
+  }
+
+  private static BufferedReader reader(Path file) throws IOException {
+    InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+    if (file.getFileName().toString().endsWith(".gz")) {
+      in = new java.util.zip.GZIPInputStream(in, 1 << 16);
+    }
+    return new BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Documents and queries encoded with {@code model} through {@code eval}'s {@link
+   * EmbeddingCache} (by model fingerprint, role and texts), so texts that {@code eval} or an
+   * earlier run encoded are not encoded again and the model is not even opened; {@code rotate}
+   * applies a rotation adapter fitted on the documents to both.
+   */
+  private static BenchData encoded(String name, List<String> docTexts, List<String> queryTexts, String model,
+      boolean rotate, PrintWriter err) throws IOException {
+    String fullFp = Models.fingerprint(model);
+    int nDocs = docTexts.size();
     EmbeddingCache cache = EmbeddingCache.defaultCache();
     TextEncoder[] enc = new TextEncoder[1]; // opened on the first cache miss only
     java.util.function.Supplier<TextEncoder> encoder = () -> {
       if (enc[0] == null) {
-        err.println("bench: encoding " + dir.getFileName() + " with " + model + " (once; cached)");
+        err.println("bench: encoding " + name + " with " + model + " (once; cached)");
         err.flush();
         try {
           enc[0] = Models.open(model, EncoderOptions.defaults());
@@ -94,26 +170,24 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
     };
     float[][] all;
     try {
-      float[][] d = cache.get(fullFp, "document", ds.docTexts(), t -> encoder.get().encodeDocuments(t));
-      float[][] q = cache.get(fullFp, "query", ds.queryTexts(), t -> encoder.get().encodeQueries(t));
+      float[][] d = cache.get(fullFp, "document", docTexts, t -> encoder.get().encodeDocuments(t));
+      float[][] q = cache.get(fullFp, "query", queryTexts, t -> encoder.get().encodeQueries(t));
       all = concat(d, q);
     } finally {
       if (enc[0] != null) {
         enc[0].close();
       }
     }
-    String name = dir.getFileName() + "-" + model;
     if (rotate) {
       float[][] docs = Arrays.copyOf(all, nDocs);
-      RotationAdapter r = RotationAdapter.fit(docs, RotationOptions.forModel(fp));
+      RotationAdapter r = RotationAdapter.fit(docs, RotationOptions.forModel(fullFp.substring(0, 16)));
       float[][] out = new float[all.length][];
       for (int i = 0; i < all.length; i++) {
         out[i] = unit(r.apply(all[i]));
       }
       all = out;
-      name += "+rotation";
     }
-    return split(name, all, nDocs);
+    return split(rotate ? name + "+rotation" : name, all, nDocs);
   }
 
   /**

@@ -33,16 +33,17 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--dataset", defaultValue = "synthetic",
-      description = "synthetic, scifact, a BEIR folder, or a .fvecs / JSONL (\"vector\") file.")
+      description = "synthetic, scifact, wikipedia (the shared 500k paragraphs: first --docs as documents, "
+          + "next --queries as queries), a BEIR folder, a .fvecs / JSONL (\"vector\") file, or a JSONL(.gz) text corpus.")
   String dataset;
 
-  @Option(names = "--docs", defaultValue = "20000", description = "Documents (synthetic, file).")
+  @Option(names = "--docs", defaultValue = "20000", description = "Documents (synthetic, file, text corpus).")
   int docs;
 
   @Option(names = "--dims", defaultValue = "768", description = "Dimensions (synthetic).")
   int dims;
 
-  @Option(names = "--queries", defaultValue = "200", description = "Queries (synthetic, file).")
+  @Option(names = "--queries", defaultValue = "200", description = "Queries (synthetic, file, text corpus).")
   int queries;
 
   @Option(names = "--k", defaultValue = "10", description = "Hits per query; recall@k.")
@@ -113,7 +114,7 @@ public final class BenchCommand implements Callable<Integer> {
   Path cacheDir;
 
   @Option(names = "--model", defaultValue = Models.DEFAULT_MODEL,
-      description = "Encoder for BEIR datasets.")
+      description = "Encoder for BEIR datasets and text corpora.")
   String model;
 
   @Option(names = "--rotate", description = "Apply a rotation adapter fitted on the corpus (BEIR).")
