@@ -411,32 +411,76 @@ public final class SupervisedRotationTrainer {
     }
   }
 
-  /** The trained rows, then the centred PCA of the document variance they leave out. */
+  /**
+   * The trained rows, then the centred PCA of the document variance they leave out: an
+   * orthonormal basis B of the frame's complement (the covariance's eigenvectors in variance
+   * order, projected off the frame and Gram-Schmidt'ed; a basis of the whole space, so it always
+   * yields n - p rows), then the eigenvectors of B C B^T mapped back. Working inside the complement
+   * keeps the frame's zero-variance directions out of the eigenproblem, so a rank-deficient pool
+   * cannot mix them into the tail.
+   */
   private static RotationAdapter complete(double[][] frame, double[][] cov, String fingerprint) {
     int n = cov.length;
     int p = frame.length;
-    // residual covariance (I - F^T F) C (I - F^T F)
-    double[][] proj = new double[n][n];
-    for (int i = 0; i < n; i++) {
-      proj[i][i] = 1;
-    }
-    for (double[] f : frame) {
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < n; j++) {
-          proj[i][j] -= f[i] * f[j];
+    double[][] pca = SymmetricEigen.decompose(copy(cov)).vectors;
+    List<double[]> accepted = new ArrayList<>(Arrays.asList(frame));
+    List<double[]> basis = new ArrayList<>();
+    for (int i = 0; i < n && basis.size() < n - p; i++) {
+      double[] v = pca[i].clone();
+      for (int pass = 0; pass < 2; pass++) { // twice: re-orthogonalise against rounding
+        for (double[] a : accepted) {
+          double d = dot(v, a);
+          for (int k = 0; k < n; k++) {
+            v[k] -= d * a[k];
+          }
         }
       }
+      double norm = Math.sqrt(dot(v, v));
+      if (norm > 1e-6) {
+        for (int k = 0; k < n; k++) {
+          v[k] /= norm;
+        }
+        accepted.add(v);
+        basis.add(v);
+      }
     }
-    double[][] residual = multiply(multiply(proj, cov), proj);
-    SymmetricEigen eig = SymmetricEigen.decompose(residual);
+    if (basis.size() != n - p) {
+      throw new IllegalStateException("complement of the trained frame has " + basis.size() + " directions, expected "
+          + (n - p));
+    }
+    int m = n - p;
+    double[][] inner = new double[m][m]; // B C B^T
+    double[][] cb = new double[m][];
+    for (int i = 0; i < m; i++) {
+      double[] bi = basis.get(i);
+      cb[i] = new double[n];
+      for (int k = 0; k < n; k++) {
+        cb[i][k] = dot(cov[k], bi);
+      }
+    }
+    for (int i = 0; i < m; i++) {
+      for (int j = i; j < m; j++) {
+        inner[i][j] = dot(basis.get(i), cb[j]);
+        inner[j][i] = inner[i][j];
+      }
+    }
+    double[][] v = SymmetricEigen.decompose(inner).vectors;
     double[][] rows = new double[n][];
     for (int r = 0; r < p; r++) {
       rows[r] = frame[r].clone();
     }
-    for (int r = p; r < n; r++) {
-      rows[r] = eig.vectors[r - p].clone();
+    for (int r = 0; r < m; r++) {
+      double[] row = new double[n];
+      for (int j = 0; j < m; j++) {
+        double w = v[r][j];
+        double[] bj = basis.get(j);
+        for (int k = 0; k < n; k++) {
+          row[k] += w * bj[k];
+        }
+      }
+      rows[p + r] = row;
     }
-    orthonormalize(rows);
+    orthonormalize(rows); // removes rounding only: the rows are orthonormal by construction
     float[] matrix = new float[n * n];
     float[] variances = new float[n];
     for (int r = 0; r < n; r++) {
@@ -450,25 +494,6 @@ public final class SupervisedRotationTrainer {
       }
     }
     return new RotationAdapter(fingerprint, n, true, true, matrix, variances);
-  }
-
-  private static double[][] multiply(double[][] a, double[][] b) {
-    int n = a.length;
-    double[][] out = new double[n][n];
-    for (int i = 0; i < n; i++) {
-      double[] oi = out[i];
-      for (int k = 0; k < n; k++) {
-        double aik = a[i][k];
-        if (aik == 0) {
-          continue;
-        }
-        double[] bk = b[k];
-        for (int j = 0; j < n; j++) {
-          oi[j] += aik * bk[j];
-        }
-      }
-    }
-    return out;
   }
 
   private static void checkRows(String what, float[][] rows, int dims) {

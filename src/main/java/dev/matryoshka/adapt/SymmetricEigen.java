@@ -178,6 +178,13 @@ final class SymmetricEigen {
   private static void implicitQl(double[] d, double[] e, double[][] z) {
     int n = d.length;
     e[n - 1] = 0;
+    // Couplings are negligible against the whole matrix's scale, not only their neighbours': with
+    // a purely local test a cluster of (numerically) zero eigenvalues, as in a projected or
+    // rank-deficient covariance, never deflates because its rounding noise is as large as it.
+    double scale = 0;
+    for (int i = 0; i < n; i++) {
+      scale = Math.max(scale, Math.abs(d[i]) + Math.abs(e[i]));
+    }
     for (int l = 0; l < n; l++) {
       int iterations = 0;
       while (true) {
@@ -185,7 +192,7 @@ final class SymmetricEigen {
         int m = l;
         while (m < n - 1) {
           double dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
-          if (Math.abs(e[m]) <= EPS * dd) {
+          if (Math.abs(e[m]) <= EPS * Math.max(dd, scale)) {
             break;
           }
           m++;

@@ -154,6 +154,34 @@ class SupervisedRotationTrainerTest {
   }
 
   @Test
+  void rankDeficientPoolStillGivesARotation() {
+    // documents span only 12 of 32 dims (plus exact duplicates): the covariance has a 20-fold
+    // zero eigenvalue, and the completion must still return 32 orthonormal rows
+    Random rnd = new Random(5);
+    float[][] pool = new float[120][DIMS];
+    for (int i = 0; i < 60; i++) {
+      for (int j = 0; j < 12; j++) pool[i][j] = (float) rnd.nextGaussian();
+      pool[60 + i] = pool[i].clone();
+    }
+    float[][] q = new float[40][];
+    float[][] d = new float[40][];
+    for (int i = 0; i < 40; i++) {
+      q[i] = pool[i].clone();
+      q[i][0] += 0.1f;
+      d[i] = pool[i];
+    }
+    RotationAdapter r = new SupervisedRotationTrainer(OPTIONS, null).train(pool, q, d);
+    float[][] unit = new float[DIMS][DIMS];
+    for (int i = 0; i < DIMS; i++) unit[i][i] = 1;
+    float[][] rows = r.applyAll(unit); // R e_i = column i of R
+    for (int i = 0; i < DIMS; i++) {
+      for (int j = 0; j < DIMS; j++) {
+        assertEquals(i == j ? 1 : 0, Synthetic.dot(rows[i], rows[j], DIMS), 1e-5, "R^T R at " + i + "," + j);
+      }
+    }
+  }
+
+  @Test
   void refusesTooFewQueriesNamingTheMinimum() {
     Fixture f = new Fixture();
     // 6 topics x 3 pairs: 6 distinct queries
