@@ -72,6 +72,7 @@ public final class AdapterIO {
   private static final int FLAG_NORMALIZE = 1;
   private static final int FLAG_CENTERED = 2;
   private static final int FLAG_SUPERVISED = 4; // a rotation whose lead rows were trained on pairs
+  private static final int FLAG_DISTILLED = 8; // ... or on query vectors alone
 
   private AdapterIO() {}
 
@@ -118,7 +119,11 @@ public final class AdapterIO {
     int flags = adapter.normalizesOutput() ? FLAG_NORMALIZE : 0;
     if (adapter instanceof RotationAdapter rotation) {
       flags |= rotation.centered() ? FLAG_CENTERED : 0;
-      flags |= rotation.supervised() ? FLAG_SUPERVISED : 0;
+      flags |= switch (rotation.fitKind()) {
+        case SUPERVISED -> FLAG_SUPERVISED;
+        case DISTILLED -> FLAG_DISTILLED;
+        case PCA -> 0;
+      };
       out.writeByte((byte) flags);
       writeFloats(out, rotation.variances());
       writeFloats(out, rotation.matrixRef());
@@ -244,8 +249,9 @@ public final class AdapterIO {
       case Adapter.KIND_ROTATION -> {
         float[] variances = readFloats(in, outDims, where);
         float[] matrix = readFloats(in, outDims * inDims, where);
-        return new RotationAdapter(fingerprint, inDims, (flags & FLAG_CENTERED) != 0, (flags & FLAG_SUPERVISED) != 0,
-            matrix, variances);
+        RotationAdapter.Fit fit = (flags & FLAG_SUPERVISED) != 0 ? RotationAdapter.Fit.SUPERVISED
+            : (flags & FLAG_DISTILLED) != 0 ? RotationAdapter.Fit.DISTILLED : RotationAdapter.Fit.PCA;
+        return new RotationAdapter(fingerprint, inDims, (flags & FLAG_CENTERED) != 0, fit, matrix, variances);
       }
       case Adapter.KIND_LEARNED -> {
         int hidden = in.readInt();

@@ -22,11 +22,21 @@ public final class RotationAdapter implements Adapter {
   private final String modelFingerprint;
   private final int dims;
   private final boolean centered;
-  private final boolean supervised;
+  private final Fit fit;
   private final float[] matrix; // dims x dims, row-major; row i = output direction i
   private final float[] variances; // eigenvalue of each output direction
 
-  RotationAdapter(String modelFingerprint, int dims, boolean centered, boolean supervised, float[] matrix,
+  /** How the leading directions were found. */
+  public enum Fit {
+    /** Eigenvectors of the document sample ({@link #fit}). */
+    PCA,
+    /** Trained on (query, relevant document) pairs ({@link QueryRotationTrainer#train}). */
+    SUPERVISED,
+    /** Trained on query vectors alone, to keep their full-dimension rankings ({@link QueryRotationTrainer#distill}). */
+    DISTILLED
+  }
+
+  RotationAdapter(String modelFingerprint, int dims, boolean centered, Fit fit, float[] matrix,
       float[] variances) {
     this.modelFingerprint = Objects.requireNonNull(modelFingerprint);
     if (dims <= 0 || matrix.length != dims * dims || variances.length != dims) {
@@ -35,7 +45,7 @@ public final class RotationAdapter implements Adapter {
     }
     this.dims = dims;
     this.centered = centered;
-    this.supervised = supervised;
+    this.fit = java.util.Objects.requireNonNull(fit, "fit");
     this.matrix = matrix;
     this.variances = variances;
   }
@@ -88,7 +98,7 @@ public final class RotationAdapter implements Adapter {
         matrix[i * dims + j] = (float) eig.vectors[i][j];
       }
     }
-    return new RotationAdapter(options.modelFingerprint(), dims, options.centered(), false, matrix, variances);
+    return new RotationAdapter(options.modelFingerprint(), dims, options.centered(), Fit.PCA, matrix, variances);
   }
 
   /** E[x x^T], or the covariance when {@code centered}, in double precision. */
@@ -177,12 +187,9 @@ public final class RotationAdapter implements Adapter {
     return centered;
   }
 
-  /**
-   * Whether the leading directions were trained on (query, relevant document) pairs ({@link
-   * SupervisedRotationTrainer}) rather than taken from the PCA alone.
-   */
-  public boolean supervised() {
-    return supervised;
+  /** How the leading directions were found: the PCA alone, or trained on queries. */
+  public Fit fitKind() {
+    return fit;
   }
 
   /** The row-major matrix, shared: callers in this package must not modify it. */
@@ -205,10 +212,14 @@ public final class RotationAdapter implements Adapter {
     return KIND_ROTATION;
   }
 
-  /** {@code rotation}, {@code rotation-centered} or {@code rotation-supervised}. */
+  /** {@code rotation}, {@code rotation-centered}, {@code rotation-supervised} or {@code rotation-distilled}. */
   @Override
   public String label() {
-    return supervised ? "rotation-supervised" : centered ? "rotation-centered" : KIND_ROTATION;
+    return switch (fit) {
+      case SUPERVISED -> "rotation-supervised";
+      case DISTILLED -> "rotation-distilled";
+      case PCA -> centered ? "rotation-centered" : KIND_ROTATION;
+    };
   }
 
   @Override
@@ -225,6 +236,6 @@ public final class RotationAdapter implements Adapter {
   @Override
   public String toString() {
     return "RotationAdapter(model=" + modelFingerprint + ", dims=" + dims + ", centered=" + centered
-        + (supervised ? ", supervised" : "") + ")";
+        + (fit == Fit.PCA ? "" : ", " + fit.name().toLowerCase(java.util.Locale.ROOT)) + ")";
   }
 }

@@ -51,7 +51,7 @@ public final class EvalCommand implements Callable<Integer> {
   int[] dims;
 
   @Option(names = "--adapter", split = ",", defaultValue = "none",
-      description = "Adapters to compare: none, rotation, rotation-centered, rotation-supervised, learned, learned-supervised, or an adapter FILE (repeat or comma-separate).")
+      description = "Adapters to compare: none, rotation, rotation-centered, rotation-supervised, rotation-distilled (train-split query texts only), learned, learned-supervised, or an adapter FILE (repeat or comma-separate).")
   List<String> adapters;
 
   @Option(names = "--oversample", paramLabel = "F", description = "Oversample of the index row (default: library default).")

@@ -107,7 +107,7 @@ public final class IndexCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Similarity sim = Similarity.parse(similarity);
-    if (!AdapterBuilder.KINDS.contains(adapter) || AdapterBuilder.supervised(adapter)) {
+    if (!AdapterBuilder.KINDS.contains(adapter) || AdapterBuilder.needsQueries(adapter)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--adapter must be none, rotation, rotation-centered or learned (supervised adapters: train-adapter, then --adapter-file); got=" + adapter);
     }

@@ -31,7 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Fit a rotation or learn a projection that puts the model's most useful directions first,",
       "so short prefixes search well. Use the file with: index --adapter-file FILE.",
-      "rotation-supervised and learned-supervised also need --queries and --qrels from a TRAIN split (never the test split)."
+      "rotation-supervised and learned-supervised also need --queries and --qrels from a TRAIN split (never the test split);",
+      "rotation-distilled needs only --queries (sample query texts, e.g. a query log; --qrels, if given, only selects which)."
     })
 public final class TrainAdapterCommand implements Callable<Integer> {
 
@@ -43,7 +44,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
   @Option(names = "--text-field", paramLabel = "NAME", description = "Member holding the text (default: BEIR title + text).")
   String textField;
 
-  @Option(names = "--kind", defaultValue = "learned", description = "rotation, rotation-centered, rotation-supervised, learned or learned-supervised.")
+  @Option(names = "--kind", defaultValue = "learned", description = "rotation, rotation-centered, rotation-supervised, rotation-distilled, learned or learned-supervised.")
   String kind;
 
   @Option(names = "--queries", paramLabel = "FILE", description = "Train queries JSONL ({\"_id\",\"text\"}).")
@@ -67,11 +68,15 @@ public final class TrainAdapterCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (!AdapterBuilder.KINDS.contains(kind) || kind.equals("none")) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--kind must be rotation, rotation-centered, rotation-supervised, learned or learned-supervised; got=" + kind);
+          "--kind must be rotation, rotation-centered, rotation-supervised, rotation-distilled, learned or "
+              + "learned-supervised; got=" + kind);
     }
     if (AdapterBuilder.supervised(kind) && (queries == null || qrels == null)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--kind " + kind + " needs --queries and --qrels");
+    }
+    if (AdapterBuilder.needsQueries(kind) && queries == null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--kind " + kind + " needs --queries");
     }
     PrintWriter err = spec.commandLine().getErr();
     List<String> ids = new ArrayList<>();
@@ -97,6 +102,11 @@ public final class TrainAdapterCommand implements Callable<Integer> {
         float[][][] pairs = pairs(enc, cache, ids, docs, err);
         qv = pairs[0];
         rel = pairs[1];
+      } else if (AdapterBuilder.needsQueries(kind)) {
+        List<String> sampleQueries = sampleQueries();
+        err.printf(Locale.ROOT, "%,d sample queries from %s%s (texts only: no relevance is used)%n", sampleQueries.size(),
+            queries, qrels == null ? "" : ", those named in " + qrels);
+        qv = cache.get(fp, "query-sample", sampleQueries, enc::encodeQueries);
       }
       long t1 = System.nanoTime();
       Adapter a = AdapterBuilder.build(kind, docs, qv, rel, fp, seed,
@@ -108,6 +118,30 @@ public final class TrainAdapterCommand implements Callable<Integer> {
           a.label(), a.inputDims(), a.outputDims(), out, trainSecs, (System.nanoTime() - t0) / 1e9);
     }
     return 0;
+  }
+
+  /** The texts of --queries; with --qrels, only the queries it names (their judgments are not read). */
+  private List<String> sampleQueries() throws Exception {
+    java.util.Set<String> named = null;
+    if (qrels != null) {
+      named = new java.util.HashSet<>();
+      for (String line : Files.readAllLines(qrels)) {
+        String[] f = line.split("\t");
+        if (f.length >= 2) named.add(f[0]);
+      }
+    }
+    List<String> out = new ArrayList<>();
+    try (JsonlDocuments in = new JsonlDocuments(queries, null, "text", null)) {
+      for (SourceDocument d = in.next(); d != null; d = in.next()) {
+        if ((named == null || named.contains(d.id())) && d.text() != null && !d.text().isBlank()) {
+          out.add(d.text());
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new CliException("no queries found in " + queries + (qrels == null ? "" : " named in " + qrels));
+    }
+    return out;
   }
 
   private float[][][] pairs(TextEncoder enc, EmbeddingCache cache, List<String> ids, float[][] docs,

@@ -30,7 +30,7 @@ final class EvalAdapters {
     if (spec.equals("none")) {
       return null;
     }
-    if (dev.matryoshka.index.AdapterBuilder.supervised(spec) && pairs == null) {
+    if (dev.matryoshka.index.AdapterBuilder.needsQueries(spec) && pairs == null) {
       throw new IllegalArgumentException(
           "adapter " + spec + " needs a train split (qrels/train.tsv) in the dataset");
     }

@@ -102,7 +102,7 @@ public final class EvalRunner {
     float[][] queries = encode(cache, enc, "query", ds.queryTexts(), log, seconds);
     int full = enc.info().dims();
     String fp = enc.info().fingerprint();
-    EvalAdapters.Pairs pairs = o.adapters().stream().anyMatch(dev.matryoshka.index.AdapterBuilder::supervised) ? trainPairs(dir, ds, docs, cache, enc, log, seconds) : null;
+    EvalAdapters.Pairs pairs = o.adapters().stream().anyMatch(dev.matryoshka.index.AdapterBuilder::needsQueries) ? trainPairs(dir, ds, docs, cache, enc, log, seconds) : null;
     List<EvalReport.Row> rows = new ArrayList<>();
     List<CurvePoint> curve = new ArrayList<>();
     boolean bm25Done = false;
@@ -253,7 +253,7 @@ public final class EvalRunner {
     int full = enc.info().dims();
     List<EvalReport.Row> rows = new ArrayList<>();
     for (String spec : o.adapters()) {
-      if (dev.matryoshka.index.AdapterBuilder.supervised(spec)) {
+      if (dev.matryoshka.index.AdapterBuilder.needsQueries(spec)) {
         log.println("skipping " + spec + " for STS: no query/document pairs");
         continue;
       }

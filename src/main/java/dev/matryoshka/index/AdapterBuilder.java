@@ -6,7 +6,7 @@ import dev.matryoshka.adapt.AdapterTrainer;
 import dev.matryoshka.adapt.LearnedOptions;
 import dev.matryoshka.adapt.RotationAdapter;
 import dev.matryoshka.adapt.RotationOptions;
-import dev.matryoshka.adapt.SupervisedRotationTrainer;
+import dev.matryoshka.adapt.QueryRotationTrainer;
 import dev.matryoshka.adapt.TrainingListener;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +15,8 @@ import java.nio.file.Path;
 /**
  * Turns an adapter choice into an adapter: {@code none}, {@code rotation} (fitted on document
  * vectors; {@code rotation-centered} on their covariance), {@code rotation-supervised} (an
- * orthogonal rotation trained on query/relevant-document pairs), {@code learned} (unsupervised on
+ * orthogonal rotation trained on query/relevant-document pairs), {@code rotation-distilled} (one
+ * trained on sample queries alone, no judgments), {@code learned} (unsupervised on
  * document vectors), {@code learned-supervised} (plus query/relevant-document pairs), or a path to
  * an adapter file. Used by {@code index}, {@code
  * train-adapter} and {@code eval}, so all three build adapters the same way.
@@ -24,12 +25,17 @@ public final class AdapterBuilder {
   private AdapterBuilder() {}
 
   /** The choices that are not files. */
-  public static final java.util.List<String> KINDS = java.util.List.of("none", "rotation", "rotation-centered", "rotation-supervised", "learned",
-      "learned-supervised");
+  public static final java.util.List<String> KINDS = java.util.List.of("none", "rotation", "rotation-centered", "rotation-supervised",
+      "rotation-distilled", "learned", "learned-supervised");
 
   /** Whether a choice trains on (query, relevant document) pairs. */
   public static boolean supervised(String spec) {
     return spec.equals("rotation-supervised") || spec.equals("learned-supervised") || spec.startsWith("learned-supervised:");
+  }
+
+  /** Whether a choice needs sample queries: the supervised kinds and {@code rotation-distilled}. */
+  public static boolean needsQueries(String spec) {
+    return supervised(spec) || spec.equals("rotation-distilled");
   }
 
   /**
@@ -62,8 +68,14 @@ public final class AdapterBuilder {
         return RotationAdapter.fit(docs, RotationOptions.forModel(modelFingerprint).withCentered(true));
       case "rotation-supervised":
         requirePairs(spec, queries);
-        return new SupervisedRotationTrainer(SupervisedRotationTrainer.Options.forModel(modelFingerprint), l)
+        return new QueryRotationTrainer(QueryRotationTrainer.Options.forModel(modelFingerprint), l)
             .train(docs, queries, relevant);
+      case "rotation-distilled":
+        if (queries == null || queries.length == 0) {
+          throw new IllegalArgumentException("adapter " + spec + " needs sample queries: give --queries");
+        }
+        return new QueryRotationTrainer(QueryRotationTrainer.Options.forModel(modelFingerprint), l)
+            .distill(docs, queries);
       case "learned":
         return new AdapterTrainer(learnedOptions(modelFingerprint, seed, settings), l).train(docs);
       case "learned-supervised":

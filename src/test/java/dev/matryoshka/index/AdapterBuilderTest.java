@@ -41,9 +41,14 @@ class AdapterBuilderTest {
       rel[i] = docs[i];
     }
     Adapter a = AdapterBuilder.build("rotation-supervised", docs, q, rel, "m", 1, null);
-    assertTrue(a instanceof RotationAdapter r && r.supervised(), String.valueOf(a));
+    assertTrue(a instanceof RotationAdapter r && r.fitKind() == RotationAdapter.Fit.SUPERVISED, String.valueOf(a));
     assertEquals("rotation-supervised", a.label());
     assertTrue(AdapterBuilder.supervised("rotation-supervised") && AdapterBuilder.supervised("learned-supervised"));
     assertFalse(AdapterBuilder.supervised("rotation-centered"));
+    assertTrue(AdapterBuilder.needsQueries("rotation-distilled") && !AdapterBuilder.supervised("rotation-distilled"));
+    var noQueries = assertThrows(IllegalArgumentException.class,
+        () -> AdapterBuilder.build("rotation-distilled", docs, null, null, "m", 1, null));
+    assertTrue(noQueries.getMessage().contains("--queries"), noQueries.getMessage());
+    assertEquals("rotation-distilled", AdapterBuilder.build("rotation-distilled", docs, q, null, "m", 1, null).label());
   }
 }

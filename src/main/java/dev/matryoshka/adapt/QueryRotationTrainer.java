@@ -11,8 +11,11 @@ import org.apache.lucene.util.VectorUtil;
 import org.apache.lucene.util.hnsw.NeighborQueue;
 
 /**
- * Trains an orthogonal rotation on (query, relevant document) pairs so that the prefixes rank
- * relevant documents high, while the full-dimension dot products stay exactly those of the model.
+ * Trains an orthogonal rotation on example queries so that short prefixes rank documents the way
+ * the full vectors do for such queries, while the full-dimension dot products stay exactly those
+ * of the model. Two modes: {@link #train} on (query, relevant document) pairs (supervised), and
+ * {@link #distill} on query texts alone, with no relevance judgments (a query log), where the
+ * target is the full-dimension ranking itself.
  *
  * <p>The covariance PCA of {@link RotationAdapter#fit} orders directions by how much documents
  * vary along them, which is not how queries tell documents apart; a model not trained for
@@ -22,23 +25,31 @@ import org.apache.lucene.util.hnsw.NeighborQueue;
  * Gram-Schmidt retraction), minimising a nested contrastive loss: for each training query and
  * each prefix length m in 32, 64, 128, a softmax over the query's relevant documents and its
  * hardest {@value #DEFAULT_CANDIDATES} documents of the pool at the current prefix, scored by the
- * m-dim prefix dot product. The remaining rows are the centred PCA of what the prefix leaves out,
+ * m-dim prefix dot product; when distilling, the target of that softmax is the softmax of the
+ * full-dimension scores (temperature {@code targetTemperature}) over the query's
+ * {@value #DISTILL_TOP} best documents at full dimension plus those hardest ones. The remaining
+ * rows are the centred PCA of what the prefix leaves out,
  * so longer prefixes keep the most document variance. Because the result is a rotation, a
  * full-dimension rerank scores exactly as without it.
  *
- * <p>Every tenth query (in input order) is held out; training stops when the held-out nDCG@10,
+ * <p>Every tenth query (in input order) is held out; training stops when the held-out score,
  * averaged over the prefix lengths, has not improved for {@code patience} iterations, and the
- * best frame is kept. There is no randomness: the same inputs give the same bytes.
+ * best frame is kept: the held-out loss is 1 - nDCG@10 of the relevant documents (supervised), or
+ * the distillation loss itself (distilled; the overlap of prefix and full top-10 lists did not
+ * follow the gains on SciFact). There is no randomness: the same inputs give the same bytes.
  *
  * <pre>{@code
- * RotationAdapter r = new SupervisedRotationTrainer(SupervisedRotationTrainer.Options.forModel(fp), listener)
+ * RotationAdapter r = new QueryRotationTrainer(QueryRotationTrainer.Options.forModel(fp), listener)
  *     .train(docs, pairQueries, pairDocs);
  * }</pre>
  */
-public final class SupervisedRotationTrainer {
+public final class QueryRotationTrainer {
 
   /** Pool documents per query in the softmax (plus its relevant ones). */
   public static final int DEFAULT_CANDIDATES = 200;
+
+  /** Full-dimension best documents per query whose softmax is the distillation target. */
+  public static final int DISTILL_TOP = 20;
 
   /** The fewest distinct training queries accepted: a tenth is held out for early stopping. */
   public static final int MIN_QUERIES = 20;
@@ -56,28 +67,30 @@ public final class SupervisedRotationTrainer {
    * @param maxIterations upper bound on iterations (each one pass over all training queries)
    * @param patience iterations without held-out improvement before stopping
    * @param candidates hardest pool documents per query in the softmax
+   * @param targetTemperature temperature of the full-dimension scores' softmax when distilling
    */
   public record Options(String modelFingerprint, double temperature, double learningRate,
-      int maxIterations, int patience, int candidates) {
+      int maxIterations, int patience, int candidates, double targetTemperature) {
 
     /** Checks the arguments. */
     public Options {
       Objects.requireNonNull(modelFingerprint, "modelFingerprint");
-      if (!(temperature > 0) || !(learningRate > 0) || maxIterations < 1 || patience < 1 || candidates < 1) {
-        throw new IllegalArgumentException("supervised rotation options out of range: temperature=" + temperature
+      if (!(temperature > 0) || !(learningRate > 0) || maxIterations < 1 || patience < 1 || candidates < 1
+          || !(targetTemperature > 0)) {
+        throw new IllegalArgumentException("rotation training options out of range: temperature=" + temperature
             + ", learningRate=" + learningRate + ", maxIterations=" + maxIterations + ", patience=" + patience
-            + ", candidates=" + candidates);
+            + ", candidates=" + candidates + ", targetTemperature=" + targetTemperature);
       }
     }
 
     /** Defaults (tuned on SciFact's train split with a held-out tenth; see README). */
     public static Options forModel(String modelFingerprint) {
-      return new Options(modelFingerprint, 0.05, 0.02, 150, 30, DEFAULT_CANDIDATES);
+      return new Options(modelFingerprint, 0.05, 0.02, 150, 30, DEFAULT_CANDIDATES, 0.02);
     }
 
     /** A copy with {@code maxIterations} changed. */
     public Options withMaxIterations(int value) {
-      return new Options(modelFingerprint, temperature, learningRate, value, patience, candidates);
+      return new Options(modelFingerprint, temperature, learningRate, value, patience, candidates, targetTemperature);
     }
   }
 
@@ -85,7 +98,7 @@ public final class SupervisedRotationTrainer {
   private final TrainingListener listener;
 
   /** A trainer reporting one line per iteration to {@code listener} (null: none). */
-  public SupervisedRotationTrainer(Options options, TrainingListener listener) {
+  public QueryRotationTrainer(Options options, TrainingListener listener) {
     this.options = Objects.requireNonNull(options, "options");
     this.listener = listener == null ? TrainingListener.NONE : listener;
   }
@@ -107,10 +120,7 @@ public final class SupervisedRotationTrainer {
    * @throws TrainingDivergedException if the loss stops being finite
    */
   public RotationAdapter train(float[][] pool, float[][] queries, float[][] relevant) {
-    if (pool == null || pool.length == 0 || pool[0] == null) {
-      throw new IllegalArgumentException("supervised rotation needs a non-empty document sample");
-    }
-    int n = pool[0].length;
+    int n = poolDims(pool);
     if (queries == null || relevant == null || queries.length != relevant.length) {
       throw new IllegalArgumentException("supervised rotation needs as many relevant documents as queries; got queries="
           + (queries == null ? "none" : queries.length) + ", relevant=" + (relevant == null ? "none" : relevant.length));
@@ -118,10 +128,57 @@ public final class SupervisedRotationTrainer {
     checkRows("pair query", queries, n);
     checkRows("pair document", relevant, n);
     List<Group> groups = group(queries, relevant);
+    checkCount(groups);
+    markPoolDuplicates(pool, groups);
+    return run(pool, groups);
+  }
+
+  /**
+   * Trains the rotation from query vectors alone (no relevance judgments): the prefixes learn to
+   * rank the pool as the full vectors rank it for these queries.
+   *
+   * @param pool document vectors: the PCA start, and what each query ranks
+   * @param queries sample query vectors (duplicates count once)
+   * @throws IllegalArgumentException on non-finite input, a pool smaller than the dimension, or
+   *     fewer than {@link #MIN_QUERIES} distinct queries
+   * @throws TrainingDivergedException if the loss stops being finite
+   */
+  public RotationAdapter distill(float[][] pool, float[][] queries) {
+    int n = poolDims(pool);
+    if (queries == null) {
+      throw new IllegalArgumentException("distilled rotation needs sample queries");
+    }
+    checkRows("query", queries, n);
+    List<Group> groups = group(queries, new float[queries.length][]);
+    checkCount(groups);
+    for (Group g : groups) {
+      g.duplicates = new boolean[pool.length];
+      float[] full = new float[pool.length];
+      for (int i = 0; i < pool.length; i++) {
+        full[i] = VectorUtil.dotProduct(g.query, pool[i]);
+      }
+      g.fullScores = full;
+      g.fullTop = top(full, Math.min(DISTILL_TOP, pool.length));
+    }
+    return run(pool, groups);
+  }
+
+  private static int poolDims(float[][] pool) {
+    if (pool == null || pool.length == 0 || pool[0] == null || pool[0].length == 0) {
+      throw new IllegalArgumentException("rotation training needs a non-empty document sample");
+    }
+    return pool[0].length;
+  }
+
+  private static void checkCount(List<Group> groups) {
     if (groups.size() < MIN_QUERIES) {
-      throw new IllegalArgumentException("supervised rotation needs at least " + MIN_QUERIES
+      throw new IllegalArgumentException("rotation training needs at least " + MIN_QUERIES
           + " distinct training queries (a tenth is held out for early stopping); got " + groups.size());
     }
+  }
+
+  private RotationAdapter run(float[][] pool, List<Group> groups) {
+    int n = pool[0].length;
     // the PCA start checks the pool (size >= dims, finite values)
     RotationAdapter pca = RotationAdapter.fit(pool, RotationOptions.forModel(options.modelFingerprint()).withCentered(true));
     double[][] cov = RotationAdapter.secondMoment(pool, n, true);
@@ -134,16 +191,15 @@ public final class SupervisedRotationTrainer {
         frame[r][j] = m0[r * n + j];
       }
     }
-    markPoolDuplicates(pool, groups);
     List<Group> train = new ArrayList<>();
     List<Group> heldOut = new ArrayList<>();
     for (int i = 0; i < groups.size(); i++) {
       (i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 ? heldOut : train).add(groups.get(i));
     }
 
-    double best = heldOutNdcg(frame, pool, heldOut, levels);
+    double best = heldOutLoss(frame, pool, heldOut, levels);
     double[][] bestFrame = copy(frame);
-    listener.onEpoch(new TrainingListener.EpochReport(0, Double.NaN, 1 - best, true, 0));
+    listener.onEpoch(new TrainingListener.EpochReport(0, Double.NaN, best, true, 0));
     double[][] velocity = new double[p][n];
     int sinceBest = 0;
     for (int it = 1; it <= options.maxIterations(); it++) {
@@ -154,6 +210,10 @@ public final class SupervisedRotationTrainer {
         int mid = levels[levels.length / 2];
         for (Group g : train) {
           g.candidates = hardest(project(g.query, frameF), poolP, g.duplicates, mid, options.candidates());
+          if (g.fullTop != null) {
+            g.candidates = union(g.candidates, g.fullTop);
+            g.target = softmax(g.fullScores, g.candidates, options.targetTemperature());
+          }
         }
       }
       double[][] grad = new double[p][n];
@@ -163,7 +223,7 @@ public final class SupervisedRotationTrainer {
       }
       loss /= (double) train.size() * levels.length;
       if (!Double.isFinite(loss)) {
-        throw new TrainingDivergedException("supervised rotation loss became " + loss + " in iteration " + it
+        throw new TrainingDivergedException("rotation training loss became " + loss + " in iteration " + it
             + "; nothing was written", it);
       }
       for (double[] row : grad) {
@@ -187,29 +247,36 @@ public final class SupervisedRotationTrainer {
         }
         orthonormalize(frame);
       }
-      double ndcg = heldOutNdcg(frame, pool, heldOut, levels);
-      boolean improved = ndcg > best + 1e-4;
+      double heldOutLoss = heldOutLoss(frame, pool, heldOut, levels);
+      boolean improved = heldOutLoss < best - 1e-4;
       if (improved) {
-        best = ndcg;
+        best = heldOutLoss;
         bestFrame = copy(frame);
         sinceBest = 0;
       } else {
         sinceBest++;
       }
-      listener.onEpoch(new TrainingListener.EpochReport(it, loss, 1 - ndcg, improved, (System.nanoTime() - t0) / 1e9));
+      listener.onEpoch(new TrainingListener.EpochReport(it, loss, heldOutLoss, improved, (System.nanoTime() - t0) / 1e9));
       if (sinceBest >= options.patience()) {
         break;
       }
     }
-    return complete(bestFrame, cov, options.modelFingerprint());
+    RotationAdapter.Fit fit = groups.get(0).fullTop != null ? RotationAdapter.Fit.DISTILLED : RotationAdapter.Fit.SUPERVISED;
+    return complete(bestFrame, cov, options.modelFingerprint(), fit);
   }
 
-  /** A training query, its relevant documents, and its current hardest pool documents. */
+  /**
+   * A training query, its relevant documents (supervised) or its full-dimension scores
+   * (distilled), and its current candidates.
+   */
   private static final class Group {
     final float[] query;
     final List<float[]> relevant = new ArrayList<>();
     boolean[] duplicates; // pool rows equal to a relevant document: never negatives
     int[] candidates;
+    float[] fullScores; // distilled: q . x for every pool row
+    int[] fullTop; // distilled: the best pool rows at full dimension, best first
+    double[] target; // distilled: softmax of fullScores over candidates
 
     Group(float[] query) {
       this.query = query;
@@ -220,7 +287,10 @@ public final class SupervisedRotationTrainer {
     Map<Key, Group> byQuery = new LinkedHashMap<>();
     for (int i = 0; i < queries.length; i++) {
       float[] q = queries[i];
-      byQuery.computeIfAbsent(new Key(q), k -> new Group(q)).relevant.add(relevant[i]);
+      Group g = byQuery.computeIfAbsent(new Key(q), k -> new Group(q));
+      if (relevant[i] != null) {
+        g.relevant.add(relevant[i]);
+      }
     }
     return new ArrayList<>(byQuery.values());
   }
@@ -295,10 +365,19 @@ public final class SupervisedRotationTrainer {
           zRel += e;
         }
       }
-      loss -= Math.log(zRel / z);
+      if (g.target == null) {
+        loss -= Math.log(zRel / z); // all relevant documents together above the rest
+      } else {
+        for (int c = 0; c < count; c++) {
+          if (g.target[c] > 0) {
+            loss -= g.target[c] * Math.log(Math.max(s[c] / z, Double.MIN_NORMAL)); // cross-entropy
+          }
+        }
+      }
       Arrays.fill(u, 0);
       for (int c = 0; c < count; c++) {
-        double w = s[c] / z - (c < rel ? s[c] / zRel : 0);
+        // d loss / d logit: model probability minus target probability
+        double w = s[c] / z - (g.target != null ? g.target[c] : c < rel ? s[c] / zRel : 0);
         float[] x = vectors[c];
         for (int j = 0; j < n; j++) {
           u[j] += w * x[j];
@@ -314,6 +393,62 @@ public final class SupervisedRotationTrainer {
       }
     }
     return loss;
+  }
+
+  /** What early stopping watches (lower is better): see the class comment. */
+  private double heldOutLoss(double[][] frame, float[][] pool, List<Group> heldOut, int[] levels) {
+    if (heldOut.get(0).fullTop == null) {
+      return 1 - heldOutNdcg(frame, pool, heldOut, levels);
+    }
+    // distilled: the training loss itself on the held-out queries, with candidates chosen the
+    // same way (their full-dimension best plus their hardest at the current prefix)
+    float[][] frameF = toFloat(frame);
+    float[][] poolP = project(pool, frameF);
+    int mid = levels[levels.length / 2];
+    double loss = 0;
+    double[][] unused = new double[frame.length][frame[0].length];
+    for (Group g : heldOut) {
+      g.candidates = union(hardest(project(g.query, frameF), poolP, g.duplicates, mid, options.candidates()), g.fullTop);
+      g.target = softmax(g.fullScores, g.candidates, options.targetTemperature());
+      loss += accumulate(g, frame, frameF, poolP, pool, levels, unused);
+    }
+    return loss / ((double) heldOut.size() * levels.length);
+  }
+
+  /** The {@code k} indices of the largest scores, best first. */
+  private static int[] top(float[] scores, int k) {
+    NeighborQueue q = new NeighborQueue(k, false);
+    for (int i = 0; i < scores.length; i++) {
+      q.insertWithOverflow(i, scores[i]);
+    }
+    int[] out = new int[q.size()];
+    for (int i = out.length - 1; i >= 0; i--) {
+      out[i] = q.pop(); // the min-heap pops the worst first
+    }
+    return out;
+  }
+
+  /** Sorted union of two index sets. */
+  private static int[] union(int[] a, int[] b) {
+    return java.util.stream.IntStream.concat(Arrays.stream(a), Arrays.stream(b)).distinct().sorted().toArray();
+  }
+
+  /** softmax(scores[idx] / t) in the order of {@code idx}. */
+  private static double[] softmax(float[] scores, int[] idx, double t) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i : idx) {
+      max = Math.max(max, scores[i] / t);
+    }
+    double[] out = new double[idx.length];
+    double z = 0;
+    for (int c = 0; c < idx.length; c++) {
+      out[c] = Math.exp(scores[idx[c]] / t - max);
+      z += out[c];
+    }
+    for (int c = 0; c < idx.length; c++) {
+      out[c] /= z;
+    }
+    return out;
   }
 
   /** Mean over levels and held-out queries of nDCG@10 (binary relevance) at the prefix. */
@@ -419,7 +554,8 @@ public final class SupervisedRotationTrainer {
    * keeps the frame's zero-variance directions out of the eigenproblem, so a rank-deficient pool
    * cannot mix them into the tail.
    */
-  private static RotationAdapter complete(double[][] frame, double[][] cov, String fingerprint) {
+  private static RotationAdapter complete(double[][] frame, double[][] cov, String fingerprint,
+      RotationAdapter.Fit fit) {
     int n = cov.length;
     int p = frame.length;
     double[][] pca = SymmetricEigen.decompose(copy(cov)).vectors;
@@ -493,7 +629,7 @@ public final class SupervisedRotationTrainer {
         matrix[r * n + j] = (float) rows[r][j];
       }
     }
-    return new RotationAdapter(fingerprint, n, true, true, matrix, variances);
+    return new RotationAdapter(fingerprint, n, true, fit, matrix, variances);
   }
 
   private static void checkRows(String what, float[][] rows, int dims) {
