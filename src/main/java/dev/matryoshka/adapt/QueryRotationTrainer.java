@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.apache.lucene.util.VectorUtil;
 import org.apache.lucene.util.hnsw.NeighborQueue;
 
 /**
@@ -155,7 +154,7 @@ public final class QueryRotationTrainer {
       g.duplicates = new boolean[pool.length];
       float[] full = new float[pool.length];
       for (int i = 0; i < pool.length; i++) {
-        full[i] = VectorUtil.dotProduct(g.query, pool[i]);
+        full[i] = exactDot(g.query, pool[i]);
       }
       g.fullScores = full;
       g.fullTop = top(full, Math.min(DISTILL_TOP, pool.length));
@@ -465,12 +464,12 @@ public final class QueryRotationTrainer {
         float[] q = Arrays.copyOf(project(g.query, frameF), m);
         float[] scores = new float[pool.length];
         for (int i = 0; i < pool.length; i++) {
-          scores[i] = g.duplicates[i] ? Float.NEGATIVE_INFINITY : VectorUtil.dotProduct(q, poolM[i]);
+          scores[i] = g.duplicates[i] ? Float.NEGATIVE_INFINITY : exactDot(q, poolM[i]);
         }
         // rank of each relevant document among the pool (ties count against it)
         double dcg = 0;
         for (float[] d : g.relevant) {
-          float sd = VectorUtil.dotProduct(q, normalized(Arrays.copyOf(project(d, frameF), m)));
+          float sd = exactDot(q, normalized(Arrays.copyOf(project(d, frameF), m)));
           int above = 0;
           for (float sc : scores) {
             if (sc >= sd && ++above >= 10) {
@@ -659,7 +658,7 @@ public final class QueryRotationTrainer {
   private static float[] project(float[] x, float[][] frame) {
     float[] out = new float[frame.length];
     for (int r = 0; r < frame.length; r++) {
-      out[r] = VectorUtil.dotProduct(x, frame[r]);
+      out[r] = exactDot(x, frame[r]);
     }
     return out;
   }
@@ -672,6 +671,30 @@ public final class QueryRotationTrainer {
     return out;
   }
 
+  /**
+   * A dot product with a fixed summation order. Not Lucene's {@code VectorUtil}: its vectorised
+   * code sums in a different order before and after the JIT compiles it, so the last bits of the
+   * trained frame would depend on compilation timing and the same inputs would not give the same
+   * adapter bytes in every JVM (seen: two runs, identical losses, files differing in the last bits).
+   */
+  static float exactDot(float[] a, float[] b) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int i = 0;
+    for (; i + 3 < a.length; i += 4) {
+      s0 += (double) a[i] * b[i];
+      s1 += (double) a[i + 1] * b[i + 1];
+      s2 += (double) a[i + 2] * b[i + 2];
+      s3 += (double) a[i + 3] * b[i + 3];
+    }
+    for (; i < a.length; i++) {
+      s0 += (double) a[i] * b[i];
+    }
+    return (float) ((s0 + s1) + (s2 + s3));
+  }
+
   private static float prefixDot(float[] a, float[] b, int m) {
     float s = 0;
     for (int i = 0; i < m; i++) {
@@ -681,7 +704,7 @@ public final class QueryRotationTrainer {
   }
 
   private static float[] normalized(float[] v) {
-    double norm = Math.sqrt(VectorUtil.dotProduct(v, v));
+    double norm = Math.sqrt(exactDot(v, v));
     if (norm > 0) {
       for (int i = 0; i < v.length; i++) {
         v[i] = (float) (v[i] / norm);
