@@ -86,11 +86,6 @@ public final class QueryRotationTrainer {
     public static Options forModel(String modelFingerprint) {
       return new Options(modelFingerprint, 0.05, 0.02, 150, 30, DEFAULT_CANDIDATES, 0.02);
     }
-
-    /** A copy with {@code maxIterations} changed. */
-    public Options withMaxIterations(int value) {
-      return new Options(modelFingerprint, temperature, learningRate, value, patience, candidates, targetTemperature);
-    }
   }
 
   private final Options options;
