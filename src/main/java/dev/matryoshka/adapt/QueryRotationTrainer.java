@@ -1,5 +1,14 @@
 package dev.matryoshka.adapt;
 
+import static dev.matryoshka.adapt.OrthonormalFrames.completeToRotation;
+import static dev.matryoshka.adapt.OrthonormalFrames.copy;
+import static dev.matryoshka.adapt.OrthonormalFrames.dot;
+import static dev.matryoshka.adapt.OrthonormalFrames.exactDot;
+import static dev.matryoshka.adapt.OrthonormalFrames.orthonormalize;
+import static dev.matryoshka.adapt.OrthonormalFrames.project;
+import static dev.matryoshka.adapt.OrthonormalFrames.tangent;
+import static dev.matryoshka.adapt.OrthonormalFrames.toFloat;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -191,15 +200,17 @@ public final class QueryRotationTrainer {
       (i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1 ? heldOut : train).add(groups.get(i));
     }
 
-    double best = heldOutLoss(frame, pool, heldOut, levels);
+    // the frame's projections are computed once per frame: after each step they serve the
+    // held-out check and then the next iteration
+    float[][] frameF = toFloat(frame);
+    float[][] poolP = project(pool, frameF);
+    double best = heldOutLoss(frame, frameF, poolP, pool, heldOut, levels);
     double[][] bestFrame = copy(frame);
     listener.onEpoch(new TrainingListener.EpochReport(0, Double.NaN, best, true, 0));
     double[][] velocity = new double[p][n];
     int sinceBest = 0;
     for (int it = 1; it <= options.maxIterations(); it++) {
       long t0 = System.nanoTime();
-      float[][] frameF = toFloat(frame);
-      float[][] poolP = project(pool, frameF);
       if ((it - 1) % REFRESH_EVERY == 0) {
         int mid = levels[levels.length / 2];
         for (Group g : train) {
@@ -240,8 +251,10 @@ public final class QueryRotationTrainer {
           }
         }
         orthonormalize(frame);
+        frameF = toFloat(frame);
+        poolP = project(pool, frameF);
       }
-      double heldOutLoss = heldOutLoss(frame, pool, heldOut, levels);
+      double heldOutLoss = heldOutLoss(frame, frameF, poolP, pool, heldOut, levels);
       boolean improved = heldOutLoss < best - 1e-4;
       if (improved) {
         best = heldOutLoss;
@@ -256,7 +269,7 @@ public final class QueryRotationTrainer {
       }
     }
     RotationAdapter.Fit fit = groups.get(0).fullTop != null ? RotationAdapter.Fit.DISTILLED : RotationAdapter.Fit.SUPERVISED;
-    return complete(bestFrame, cov, options.modelFingerprint(), fit);
+    return completeToRotation(bestFrame, cov, options.modelFingerprint(), fit);
   }
 
   /**
@@ -318,7 +331,7 @@ public final class QueryRotationTrainer {
   }
 
   /**
-   * Adds one query's loss gradient (before the 1/(temperature·queries) factor) to {@code grad};
+   * Adds one query's loss gradient (before the 1/(temperature·queries) factor) to {@code grad}, unless it is null;
    * returns its loss summed over the levels. With s_c = q^T P_m^T P_m x_c / t and softmax weights
    * w_c minus the target distribution over relevant documents, dL/dP_m = P_m (q u^T + u q^T) / t
    * where u = Σ_c (w_c - target_c) x_c.
@@ -368,6 +381,9 @@ public final class QueryRotationTrainer {
           }
         }
       }
+      if (grad == null) {
+        continue; // held-out evaluation: the loss only
+      }
       Arrays.fill(u, 0);
       for (int c = 0; c < count; c++) {
         // d loss / d logit: model probability minus target probability
@@ -390,21 +406,19 @@ public final class QueryRotationTrainer {
   }
 
   /** What early stopping watches (lower is better): see the class comment. */
-  private double heldOutLoss(double[][] frame, float[][] pool, List<Group> heldOut, int[] levels) {
+  private double heldOutLoss(double[][] frame, float[][] frameF, float[][] poolP, float[][] pool,
+      List<Group> heldOut, int[] levels) {
     if (heldOut.get(0).fullTop == null) {
-      return 1 - heldOutNdcg(frame, pool, heldOut, levels);
+      return 1 - heldOutNdcg(frameF, poolP, heldOut, levels);
     }
     // distilled: the training loss itself on the held-out queries, with candidates chosen the
     // same way (their full-dimension best plus their hardest at the current prefix)
-    float[][] frameF = toFloat(frame);
-    float[][] poolP = project(pool, frameF);
     int mid = levels[levels.length / 2];
     double loss = 0;
-    double[][] unused = new double[frame.length][frame[0].length];
     for (Group g : heldOut) {
       g.candidates = union(hardest(project(g.query, frameF), poolP, g.duplicates, mid, options.candidates()), g.fullTop);
       g.target = softmax(g.fullScores, g.candidates, options.targetTemperature());
-      loss += accumulate(g, frame, frameF, poolP, pool, levels, unused);
+      loss += accumulate(g, frame, frameF, poolP, pool, levels, null);
     }
     return loss / ((double) heldOut.size() * levels.length);
   }
@@ -446,19 +460,18 @@ public final class QueryRotationTrainer {
   }
 
   /** Mean over levels and held-out queries of nDCG@10 (binary relevance) at the prefix. */
-  private static double heldOutNdcg(double[][] frame, float[][] pool, List<Group> heldOut, int[] levels) {
-    float[][] frameF = toFloat(frame);
-    float[][] poolP = project(pool, frameF);
+  private static double heldOutNdcg(float[][] frameF, float[][] poolP, List<Group> heldOut, int[] levels) {
+    int poolSize = poolP.length;
     double total = 0;
     for (int m : levels) {
-      float[][] poolM = new float[pool.length][];
-      for (int i = 0; i < pool.length; i++) {
+      float[][] poolM = new float[poolSize][];
+      for (int i = 0; i < poolSize; i++) {
         poolM[i] = normalized(Arrays.copyOf(poolP[i], m));
       }
       for (Group g : heldOut) {
         float[] q = Arrays.copyOf(project(g.query, frameF), m);
-        float[] scores = new float[pool.length];
-        for (int i = 0; i < pool.length; i++) {
+        float[] scores = new float[poolSize];
+        for (int i = 0; i < poolSize; i++) {
           scores[i] = g.duplicates[i] ? Float.NEGATIVE_INFINITY : exactDot(q, poolM[i]);
         }
         // rank of each relevant document among the pool (ties count against it)
@@ -498,134 +511,6 @@ public final class QueryRotationTrainer {
     return out;
   }
 
-  /** Removes from each row of {@code grad} its component that would leave the frame orthonormal to first order. */
-  private static void tangent(double[][] grad, double[][] frame) {
-    int p = frame.length;
-    double[][] gp = new double[p][p];
-    for (int i = 0; i < p; i++) {
-      for (int j = 0; j < p; j++) {
-        gp[i][j] = dot(grad[i], frame[j]);
-      }
-    }
-    for (int i = 0; i < p; i++) {
-      double[] gi = grad[i];
-      for (int j = 0; j < p; j++) {
-        double c = 0.5 * (gp[i][j] + gp[j][i]);
-        double[] fj = frame[j];
-        for (int k = 0; k < gi.length; k++) {
-          gi[k] -= c * fj[k];
-        }
-      }
-    }
-  }
-
-  /** Modified Gram-Schmidt on the rows, in order. */
-  static void orthonormalize(double[][] rows) {
-    for (int i = 0; i < rows.length; i++) {
-      double[] ri = rows[i];
-      for (int j = 0; j < i; j++) {
-        double d = dot(ri, rows[j]);
-        double[] rj = rows[j];
-        for (int k = 0; k < ri.length; k++) {
-          ri[k] -= d * rj[k];
-        }
-      }
-      double norm = Math.sqrt(dot(ri, ri));
-      if (!(norm > 1e-12)) {
-        throw new IllegalStateException("frame lost rank at row " + i);
-      }
-      for (int k = 0; k < ri.length; k++) {
-        ri[k] /= norm;
-      }
-    }
-  }
-
-  /**
-   * The trained rows, then the centred PCA of the document variance they leave out: an
-   * orthonormal basis B of the frame's complement (the covariance's eigenvectors in variance
-   * order, projected off the frame and Gram-Schmidt'ed; a basis of the whole space, so it always
-   * yields n - p rows), then the eigenvectors of B C B^T mapped back. Working inside the complement
-   * keeps the frame's zero-variance directions out of the eigenproblem, so a rank-deficient pool
-   * cannot mix them into the tail.
-   */
-  private static RotationAdapter complete(double[][] frame, double[][] cov, String fingerprint,
-      RotationAdapter.Fit fit) {
-    int n = cov.length;
-    int p = frame.length;
-    double[][] pca = SymmetricEigen.decompose(copy(cov)).vectors;
-    List<double[]> accepted = new ArrayList<>(Arrays.asList(frame));
-    List<double[]> basis = new ArrayList<>();
-    for (int i = 0; i < n && basis.size() < n - p; i++) {
-      double[] v = pca[i].clone();
-      for (int pass = 0; pass < 2; pass++) { // twice: re-orthogonalise against rounding
-        for (double[] a : accepted) {
-          double d = dot(v, a);
-          for (int k = 0; k < n; k++) {
-            v[k] -= d * a[k];
-          }
-        }
-      }
-      double norm = Math.sqrt(dot(v, v));
-      if (norm > 1e-6) {
-        for (int k = 0; k < n; k++) {
-          v[k] /= norm;
-        }
-        accepted.add(v);
-        basis.add(v);
-      }
-    }
-    if (basis.size() != n - p) {
-      throw new IllegalStateException("complement of the trained frame has " + basis.size() + " directions, expected "
-          + (n - p));
-    }
-    int m = n - p;
-    double[][] inner = new double[m][m]; // B C B^T
-    double[][] cb = new double[m][];
-    for (int i = 0; i < m; i++) {
-      double[] bi = basis.get(i);
-      cb[i] = new double[n];
-      for (int k = 0; k < n; k++) {
-        cb[i][k] = dot(cov[k], bi);
-      }
-    }
-    for (int i = 0; i < m; i++) {
-      for (int j = i; j < m; j++) {
-        inner[i][j] = dot(basis.get(i), cb[j]);
-        inner[j][i] = inner[i][j];
-      }
-    }
-    double[][] v = SymmetricEigen.decompose(inner).vectors;
-    double[][] rows = new double[n][];
-    for (int r = 0; r < p; r++) {
-      rows[r] = frame[r].clone();
-    }
-    for (int r = 0; r < m; r++) {
-      double[] row = new double[n];
-      for (int j = 0; j < m; j++) {
-        double w = v[r][j];
-        double[] bj = basis.get(j);
-        for (int k = 0; k < n; k++) {
-          row[k] += w * bj[k];
-        }
-      }
-      rows[p + r] = row;
-    }
-    orthonormalize(rows); // removes rounding only: the rows are orthonormal by construction
-    float[] matrix = new float[n * n];
-    float[] variances = new float[n];
-    for (int r = 0; r < n; r++) {
-      double[] cr = new double[n];
-      for (int j = 0; j < n; j++) {
-        cr[j] = dot(cov[j], rows[r]);
-      }
-      variances[r] = (float) Math.max(0, dot(rows[r], cr));
-      for (int j = 0; j < n; j++) {
-        matrix[r * n + j] = (float) rows[r][j];
-      }
-    }
-    return new RotationAdapter(fingerprint, n, true, fit, matrix, variances);
-  }
-
   private static void checkRows(String what, float[][] rows, int dims) {
     for (int i = 0; i < rows.length; i++) {
       if (rows[i] == null || rows[i].length != dims) {
@@ -638,56 +523,6 @@ public final class QueryRotationTrainer {
         }
       }
     }
-  }
-
-  private static float[][] toFloat(double[][] m) {
-    float[][] out = new float[m.length][m[0].length];
-    for (int i = 0; i < m.length; i++) {
-      for (int j = 0; j < m[0].length; j++) {
-        out[i][j] = (float) m[i][j];
-      }
-    }
-    return out;
-  }
-
-  private static float[] project(float[] x, float[][] frame) {
-    float[] out = new float[frame.length];
-    for (int r = 0; r < frame.length; r++) {
-      out[r] = exactDot(x, frame[r]);
-    }
-    return out;
-  }
-
-  private static float[][] project(float[][] xs, float[][] frame) {
-    float[][] out = new float[xs.length][];
-    for (int i = 0; i < xs.length; i++) {
-      out[i] = project(xs[i], frame);
-    }
-    return out;
-  }
-
-  /**
-   * A dot product with a fixed summation order. Not Lucene's {@code VectorUtil}: its vectorised
-   * code sums in a different order before and after the JIT compiles it, so the last bits of the
-   * trained frame would depend on compilation timing and the same inputs would not give the same
-   * adapter bytes in every JVM (seen: two runs, identical losses, files differing in the last bits).
-   */
-  static float exactDot(float[] a, float[] b) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
-    int i = 0;
-    for (; i + 3 < a.length; i += 4) {
-      s0 += (double) a[i] * b[i];
-      s1 += (double) a[i + 1] * b[i + 1];
-      s2 += (double) a[i + 2] * b[i + 2];
-      s3 += (double) a[i + 3] * b[i + 3];
-    }
-    for (; i < a.length; i++) {
-      s0 += (double) a[i] * b[i];
-    }
-    return (float) ((s0 + s1) + (s2 + s3));
   }
 
   private static float prefixDot(float[] a, float[] b, int m) {
@@ -708,23 +543,7 @@ public final class QueryRotationTrainer {
     return v;
   }
 
-  private static double dot(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
-  }
-
   private static double log2(int x) {
     return Math.log(x) / Math.log(2);
-  }
-
-  private static double[][] copy(double[][] m) {
-    double[][] out = new double[m.length][];
-    for (int i = 0; i < m.length; i++) {
-      out[i] = m[i].clone();
-    }
-    return out;
   }
 }

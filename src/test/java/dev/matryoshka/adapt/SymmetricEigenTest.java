@@ -136,7 +136,7 @@ class SymmetricEigenTest {
     }
     double[][] f = new double[128][n];
     for (double[] row : f) for (int j = 0; j < n; j++) row[j] = random.nextGaussian();
-    QueryRotationTrainer.orthonormalize(f);
+    OrthonormalFrames.orthonormalize(f);
     double[][] q = new double[n][n];
     for (int i = 0; i < n; i++) q[i][i] = 1;
     for (double[] row : f) for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) q[i][j] -= row[i] * row[j];
