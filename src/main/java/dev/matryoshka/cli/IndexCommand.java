@@ -250,11 +250,11 @@ public final class IndexCommand implements Callable<Integer> {
     if (!AUTO.equals(adapter)) {
       return adapter;
     }
-    return enc != null && !enc.info().config().trainedForTruncation() ? "rotation-centered" : "none";
+    return AdapterBuilder.auto(enc != null, enc != null && enc.info().config().trainedForTruncation(),
+        Integer.MAX_VALUE, enc != null ? enc.info().dims() : 1);
   }
 
-  /** The --adapter value that lets the model decide. */
-  static final String AUTO = "auto";
+  private static final String AUTO = AdapterBuilder.AUTO;
 
   private void add(Indexer indexer, SourceDocument d, boolean textMode) throws Exception {
     if (!textMode && d.vector() == null) {
@@ -293,7 +293,7 @@ public final class IndexCommand implements Callable<Integer> {
     }
     float[][] sample = head.stream().filter(d -> d.vector() != null).map(SourceDocument::vector).toArray(float[][]::new);
     int dims = sample.length > 0 ? sample[0].length : 0;
-    if (AUTO.equals(adapter) && sample.length < dev.matryoshka.adapt.RotationAdapter.minSamples(dims)) {
+    if (AUTO.equals(adapter) && "none".equals(AdapterBuilder.auto(true, false, sample.length, dims))) {
       err.printf(Locale.ROOT, "no adapter: %,d documents are fewer than the %,d a rotation of %d dims needs; "
           + "the calibrated oversample makes up for the raw prefix%n", sample.length,
           dev.matryoshka.adapt.RotationAdapter.minSamples(dims), dims);

@@ -45,14 +45,11 @@ public final class IndexCalibration {
       long seed) throws IOException {
     List<Integer> docs = sampleDocs(s, n, seed);
     if (encoder != null) {
-      SplittableRandom random = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
-      List<String> texts = new ArrayList<>();
+      List<String> stored = new ArrayList<>();
       for (int doc : docs) {
-        String snippet = PseudoQueries.snippet(storedText(s, doc), random);
-        if (snippet != null) {
-          texts.add(snippet);
-        }
+        stored.add(storedText(s, doc));
       }
+      List<String> texts = snippets(stored, seed);
       if (texts.size() >= Math.min(docs.size(), 10)) {
         TextSearcher.checkModel(s.settings(), encoder, index);
         UnaryOperator<float[]> adapter = Adapters.load(index, s.settings());
@@ -71,6 +68,43 @@ public final class IndexCalibration {
       }
     }
     return new Queries(v.toArray(float[][]::new), "document-vectors");
+  }
+
+  /**
+   * One {@link PseudoQueries#snippet} per text, in order (blank texts give none), from one seeded
+   * random stream: the same texts and seed give the same snippets in {@code index}, {@code tune}
+   * and {@code eval}.
+   */
+  public static List<String> snippets(List<String> texts, long seed) {
+    SplittableRandom random = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+    List<String> out = new ArrayList<>();
+    for (String t : texts) {
+      String snippet = PseudoQueries.snippet(t, random);
+      if (snippet != null) {
+        out.add(snippet);
+      }
+    }
+    return out;
+  }
+
+  /** A seeded uniform sample of {@code n} of the indices {@code 0..size-1}, in sample order. */
+  public static List<Integer> sample(int size, int n, long seed) {
+    List<Integer> all = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      all.add(i);
+    }
+    shuffle(all, seed);
+    return all.subList(0, Math.min(n, size));
+  }
+
+  private static void shuffle(List<Integer> all, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    for (int i = all.size() - 1; i > 0; i--) { // Fisher-Yates: a seeded, uniform sample
+      int j = r.nextInt(i + 1);
+      int t = all.get(i);
+      all.set(i, all.get(j));
+      all.set(j, t);
+    }
   }
 
   /** Query texts (a query log), encoded as queries and mapped through the index's adapter. */
@@ -150,13 +184,7 @@ public final class IndexCalibration {
         }
       }
     }
-    SplittableRandom r = new SplittableRandom(seed);
-    for (int i = all.size() - 1; i > 0; i--) { // Fisher-Yates: a seeded, uniform sample
-      int j = r.nextInt(i + 1);
-      int t = all.get(i);
-      all.set(i, all.get(j));
-      all.set(j, t);
-    }
+    shuffle(all, seed);
     return all.subList(0, Math.min(n, all.size()));
   }
 
