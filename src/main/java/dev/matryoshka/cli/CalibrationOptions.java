@@ -61,6 +61,26 @@ public final class CalibrationOptions {
   }
 
   /**
+   * Calibrates the index at {@code index} with the model it records (opened here; none for an
+   * index of precomputed vectors) and stores the result.
+   */
+  Calibration runWithIndexModel(Path index, ModelOptions modelOptions, PrintWriter err,
+      boolean smallIndexIsError) throws IOException {
+    String recorded;
+    try (MatryoshkaSearcher s = MatryoshkaSearcher.open(index)) {
+      recorded = s.numDocs() >= k ? s.settings().modelName() : null;
+    }
+    if (recorded == null) {
+      return run(index, null, err, smallIndexIsError);
+    }
+    String model = modelOptions.modelOr(recorded);
+    err.println("loading model " + model + " for calibration queries ...");
+    try (TextEncoder enc = dev.matryoshka.encode.Models.open(model, modelOptions.options())) {
+      return run(index, enc, err, smallIndexIsError);
+    }
+  }
+
+  /**
    * Calibrates the index at {@code index} and stores the result. {@code encoder} encodes text
    * queries and pseudo-queries (null for an index of precomputed vectors).
    *

@@ -198,6 +198,9 @@ public final class EvalCommand implements Callable<Integer> {
     Double index = null;
     int full = r.report().rows().stream().mapToInt(EvalReport.Row::dims).max().orElse(0);
     for (EvalReport.Row row : r.report().rows()) {
+      if (row.ndcgAt10() == null) {
+        continue;
+      }
       if (row.mode().equals("exact") && row.adapter().equals("none") && row.dims() == full) {
         exact = row.metric(EvalReport.NDCG_AT_10);
       }

@@ -1,8 +1,6 @@
 package dev.matryoshka.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.matryoshka.encode.Models;
-import dev.matryoshka.encode.TextEncoder;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.MatryoshkaSearcher;
 import dev.matryoshka.search.Calibration;
@@ -59,19 +57,11 @@ public final class TuneCommand implements Callable<Integer> {
     }
     PrintWriter err = spec.commandLine().getErr();
     IndexSettings settings;
-    boolean hasStoredText;
     try (MatryoshkaSearcher s = MatryoshkaSearcher.open(index)) {
       settings = s.settings();
-      hasStoredText = s.numDocs() > 0;
     }
-    TextEncoder enc = null;
-    try {
-      if (settings.modelName() != null && hasStoredText) {
-        String model = modelOptions.modelOr(settings.modelName());
-        err.println("loading model " + model + " ...");
-        enc = Models.open(model, modelOptions.options());
-      }
-      Calibration c = calibration.run(index, enc, err, true);
+    {
+      Calibration c = calibration.runWithIndexModel(index, modelOptions, err, true);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(c.toJsonNode()));
@@ -85,10 +75,6 @@ public final class TuneCommand implements Callable<Integer> {
         out.println("  " + mappingLine(settings, c));
       }
       out.flush();
-    } finally {
-      if (enc != null) {
-        enc.close();
-      }
     }
     return 0;
   }

@@ -279,7 +279,18 @@ public final class EvalRunner {
     float[][] all = Stream.concat(java.util.Arrays.stream(e1), java.util.Arrays.stream(e2)).toArray(float[][]::new);
     int full = enc.info().dims();
     List<EvalReport.Row> rows = new ArrayList<>();
-    for (String spec : o.adapters()) {
+    Map<String, dev.matryoshka.search.Calibration> calibrations = new LinkedHashMap<>();
+    String defaultAdapter = null;
+    List<String> done = new ArrayList<>();
+    for (String asked : o.adapters()) {
+      String spec = EvalCalibration.resolve(asked, enc, all.length);
+      if (asked.equals(dev.matryoshka.index.AdapterBuilder.AUTO)) {
+        defaultAdapter = EvalAdapters.label(spec);
+      }
+      if (done.contains(spec)) {
+        continue;
+      }
+      done.add(spec);
       if (dev.matryoshka.index.AdapterBuilder.needsQueries(spec)) {
         log.println("skipping " + spec + " for STS: no query/document pairs");
         continue;
@@ -290,8 +301,15 @@ public final class EvalRunner {
       for (int dims : dimsFor(o.dims(), full)) {
         rows.add(EvalReport.Row.sts("exact", dims, EvalAdapters.label(spec), StsEvaluator.spearman(ds, a1, a2, dims)));
       }
+      if (o.wants("vector")) {
+        long tv = System.nanoTime();
+        rows.addAll(StsRetrieval.rows(ds, e1, e2, a, EvalAdapters.label(spec), o.prefixDims(), o.oversample(),
+            o.calibrateWith(), o.targetRecall(), enc, cache, calibrations, log));
+        seconds.put("sts_retrieval_" + spec, (System.nanoTime() - tv) / 1e9);
+      }
     }
-    return new Result(new EvalReport(ds.name(), enc.info().name(), rows), List.of(), seconds, Map.of(), null);
+    return new Result(new EvalReport(ds.name(), enc.info().name(), rows), List.of(), seconds, calibrations,
+        defaultAdapter);
   }
 
   private static void deleteTree(Path p) throws IOException {
