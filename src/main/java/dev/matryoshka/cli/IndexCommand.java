@@ -285,11 +285,19 @@ public final class IndexCommand implements Callable<Integer> {
     err.printf(Locale.ROOT, "encoding %,d documents to fit the %s adapter ...%n", head.size(), kind);
     err.flush();
     if (enc != null && !texts.isEmpty()) {
-      float[][] v = enc.encodeDocuments(texts);
-      for (int j = 0; j < v.length; j++) {
-        SourceDocument d = head.get(at.get(j));
-        head.set(at.get(j), new SourceDocument(d.id(), v[j], null, d.stored()));
+      // in chunks, so a long fit shows progress like indexing does
+      Progress p = new Progress(err, "docs (adapter sample)", texts.size(), null);
+      int chunk = Math.max(64, modelOptions.batch * 8);
+      for (int from = 0; from < texts.size(); from += chunk) {
+        int to = Math.min(texts.size(), from + chunk);
+        float[][] v = enc.encodeDocuments(texts.subList(from, to));
+        for (int j = 0; j < v.length; j++) {
+          SourceDocument d = head.get(at.get(from + j));
+          head.set(at.get(from + j), new SourceDocument(d.id(), v[j], d.text(), d.stored())); // text kept for BM25
+        }
+        p.update(to);
       }
+      p.finish();
     }
     float[][] sample = head.stream().filter(d -> d.vector() != null).map(SourceDocument::vector).toArray(float[][]::new);
     int dims = sample.length > 0 ? sample[0].length : 0;

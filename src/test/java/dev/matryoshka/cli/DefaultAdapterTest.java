@@ -86,6 +86,11 @@ class DefaultAdapterTest {
     assertEquals(0, c.code(), c.err());
     assertTrue(c.err().contains("adapter none"), c.err());
     assertFalse(c.err().contains("calibrated in"), c.err());
+    // the documents the adapter was fitted on keep their text for BM25 (they were encoded early)
+    CliTest.Result kw = run("search", "--index", tmp.resolve("b").toString(), "--mode", "bm25",
+        "--query", "twinkle", "--json");
+    assertEquals(0, kw.code(), kw.err());
+    assertTrue(new ObjectMapper().readTree(kw.out()).get("hits").size() > 0, kw.out());
     JsonNode ins = new ObjectMapper().readTree(run("inspect", "--index", tmp.resolve("b").toString(), "--json").out());
     assertEquals("rotation-centered", ins.get("settings").get("adapter").asText());
     assertEquals("pseudo-queries", ins.get("calibration").get("source").asText());
