@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.matryoshka.index.DocumentText;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.LongBuffer;
@@ -123,7 +124,7 @@ public final class EncoderThroughput {
           continue;
         }
         JsonNode d = json.readTree(line);
-        String text = (d.path("title").asText("") + " " + d.path("text").asText("")).trim();
+        String text = DocumentText.of(d.path("title").asText(""), d.path("text").asText(""));
         if (!text.isEmpty()) {
           docs.add(text);
         }
