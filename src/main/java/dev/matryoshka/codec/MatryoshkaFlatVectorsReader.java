@@ -86,8 +86,13 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
    */
   private void checkCounts(SegmentReadState state) throws IOException {
     for (Map.Entry<String, PrefixEntry> f : fields.entrySet()) {
-      FloatVectorValues full = raw.getFloatVectorValues(f.getKey());
-      int rawCount = full == null ? 0 : full.size();
+      int rawCount;
+      try {
+        FloatVectorValues full = raw.getFloatVectorValues(f.getKey());
+        rawCount = full == null ? 0 : full.size();
+      } catch (IllegalArgumentException unknownToRaw) {
+        rawCount = 0; // Lucene's flat reader throws for a field it holds no float vectors of
+      }
       if (rawCount != f.getValue().size) {
         throw new CorruptIndexException(
             "field \"" + f.getKey() + "\": " + f.getValue().size + " prefix vectors but " + rawCount + " full vectors",
@@ -207,8 +212,8 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
     if (e == null) {
       return rawSizes;
     }
-    // the int8 codes live in .mpv too; reported under their own key because the search reads
-    // only them, while the float prefixes are read only to build the graph
+    // the int8 codes live in .mpv too; reported under their own key because an int8 field's
+    // search reads only them (its float prefixes are read when a graph is built)
     Map<String, Long> prefix = e.scales == null
         ? Map.of(DATA_EXTENSION, e.length)
         : Map.of(DATA_EXTENSION, e.length, CODES_KEY, e.codesLength);
