@@ -9,6 +9,7 @@ import dev.matryoshka.adapt.RotationOptions;
 import dev.matryoshka.encode.EncoderOptions;
 import dev.matryoshka.encode.Models;
 import dev.matryoshka.encode.TextEncoder;
+import dev.matryoshka.index.DocumentText;
 import dev.matryoshka.eval.BeirDataset;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -103,7 +104,7 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
           continue;
         }
         JsonNode n = om.readTree(line);
-        String text = (n.path("title").asText("") + " " + n.path("text").asText("")).strip();
+        String text = DocumentText.of(n.path("title").asText(""), n.path("text").asText(""));
         if (text.isEmpty()) {
           throw new IOException(file + ":" + lineNo + ": no \"title\" or \"text\"");
         }

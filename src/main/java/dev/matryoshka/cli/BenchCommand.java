@@ -49,6 +49,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--k", defaultValue = "10", description = "Hits per query; recall@k.")
   int k;
 
+  // Not ModelOptions: bench's --threads are search threads (ModelOptions' are encoder threads),
+  // and its --model below defaults to the named model, since bench always states what it encoded
   @Option(names = "--threads", defaultValue = "1",
       description = "Threads for the concurrent QPS column (1 = single-thread only).")
   int threads;
@@ -60,6 +62,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Segments flushed while building, then force-merged to one.")
   int segments;
 
+  // lists, not TargetIndexOptions: bench builds one index per value
   @Option(names = "--prefix-dims", split = ",", defaultValue = "32,64,128",
       description = "Prefix lengths of matryoshka-prefix.")
   List<Integer> prefixDims;

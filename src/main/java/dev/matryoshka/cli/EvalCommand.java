@@ -45,6 +45,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Mixin ModelOptions modelOptions;
 
+  // not TargetIndexOptions: eval builds its index row in memory at a fixed 64 unless told otherwise
   @Option(names = "--prefix-dims", defaultValue = "64", description = "Prefix dims of the index path.")
   int prefixDims;
 

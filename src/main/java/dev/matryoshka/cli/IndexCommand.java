@@ -51,15 +51,9 @@ public final class IndexCommand implements Callable<Integer> {
   @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index directory (created if missing).")
   Path index;
 
-  @Option(names = "--prefix-dims", paramLabel = "N",
-      description = "Prefix dimensions indexed in the graph (default: 64, or dims/2 for vectors of 64 dims or fewer).")
-  Integer prefixDims;
+  @Mixin TargetIndexOptions target;
 
-  @Option(names = "--prefix-quantization", defaultValue = "none", paramLabel = "none|int8",
-      description = "What the graph search scores: float32 prefixes (none, default) or int8 codes "
-          + "(a quarter of the hot bytes; cosine, dot and mip only). Full-dimension rerank either way.")
-  String prefixQuantization;
-
+  // not shared with reindex: there the default is the source's similarity, here it is cosine
   @Option(names = "--similarity", defaultValue = "cosine", paramLabel = "SIM", description = "cosine, dot, euclidean or mip.")
   String similarity;
 
@@ -69,14 +63,11 @@ public final class IndexCommand implements Callable<Integer> {
   @Option(names = "--ef-construction", defaultValue = "100", paramLabel = "N", description = "HNSW beam width while building.")
   int beamWidth;
 
-  @Option(names = "--id-field", paramLabel = "NAME", description = "Member holding the id (default: id, else _id).")
-  String idField;
+  @Mixin DocumentFieldOptions fields;
 
+  // not shared with reindex: there the default is the source index's vector field
   @Option(names = "--vector-field", defaultValue = "vector", paramLabel = "NAME", description = "Member holding the vector.")
   String vectorField;
-
-  @Option(names = "--text-field", paramLabel = "NAME", description = "Member holding the text (default: BEIR title + text).")
-  String textField;
 
   @Mixin ModelOptions modelOptions;
 
@@ -101,11 +92,9 @@ public final class IndexCommand implements Callable<Integer> {
       description = "Analyser of the BM25 text field: english (default), english-minimal, standard, whitespace.")
   String analyzer;
 
+  // not shared with reindex (10,000 there): a reindex commit is also its resume checkpoint
   @Option(names = "--commit-every", defaultValue = "50000", paramLabel = "N", description = "Commit every N documents.")
   int commitEvery;
-
-  @Option(names = "--overwrite", description = "Replace an existing index instead of appending to it.")
-  boolean overwrite;
 
   @Override
   public Integer call() throws Exception {
@@ -121,7 +110,7 @@ public final class IndexCommand implements Callable<Integer> {
     }
     PrintWriter err = spec.commandLine().getErr();
     IndexSettings existing = existingSettings();
-    try (JsonlDocuments docs = new JsonlDocuments(input, idField, textField, vectorField)) {
+    try (JsonlDocuments docs = new JsonlDocuments(input, fields.idField, fields.textField, vectorField)) {
       SourceDocument first = docs.next();
       if (first == null) {
         throw new CliException("input " + input + " has no documents");
@@ -135,10 +124,10 @@ public final class IndexCommand implements Callable<Integer> {
       }
       try (TextEncoder enc = encoder) {
         int dims = enc != null ? enc.info().dims() : first.vector().length;
-        int prefix = prefixDims != null ? prefixDims : IndexSettings.defaultPrefixDims(dims);
+        int prefix = target.prefixDims != null ? target.prefixDims : IndexSettings.defaultPrefixDims(dims);
         IndexSettings settings = new IndexSettings(IndexSettings.DEFAULT_FIELD, dims, prefix, sim,
             maxConn, beamWidth, null, null, "none", null,
-            dev.matryoshka.codec.MatryoshkaPrefix.Encoding.parse(prefixQuantization));
+            target.encoding());
         if (enc != null) {
           settings = settings.withModel(enc.info().name(), enc.info().fingerprint());
         }
@@ -149,7 +138,7 @@ public final class IndexCommand implements Callable<Integer> {
 
   /** Settings of the index already at --index (null when there is none or --overwrite). */
   private IndexSettings existingSettings() throws Exception {
-    if (overwrite || !java.nio.file.Files.isDirectory(index)) {
+    if (target.overwrite || !java.nio.file.Files.isDirectory(index)) {
       return null;
     }
     try (var dir = FSDirectory.open(index)) {
@@ -199,7 +188,7 @@ public final class IndexCommand implements Callable<Integer> {
     if (analyzer != null) {
       dev.matryoshka.index.TextAnalysis.analyzer(analyzer); // unknown names fail before any work
     }
-    try (MatryoshkaWriter writer = MatryoshkaWriter.open(index, settings, overwrite, analyzer);
+    try (MatryoshkaWriter writer = MatryoshkaWriter.open(index, settings, target.overwrite, analyzer);
         Indexer indexer = new Indexer(writer, textMode ? enc::encodeDocuments : null, transform,
             textMode ? modelOptions.batch * 4 : 256, commitEvery)) {
       long line = 0;

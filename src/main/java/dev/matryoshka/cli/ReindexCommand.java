@@ -42,20 +42,16 @@ public final class ReindexCommand implements Callable<Integer> {
   @Option(names = "--to", required = true, paramLabel = "TARGET", description = "Where documents go.")
   String to;
 
-  @Option(names = "--prefix-dims", paramLabel = "N",
-      description = "Prefix dims of the target (default: the source's, else 64 or dims/2).")
-  Integer prefixDims;
+  @Mixin TargetIndexOptions target;
 
+  // not shared with index: no default here, so that the source's similarity carries over
   @Option(names = "--similarity", paramLabel = "SIM",
       description = "cosine, dot, euclidean or mip (default: the source's, else cosine).")
   String similarity;
 
-  @Option(names = "--id-field", paramLabel = "NAME", description = "Id field/member (default: id, else _id).")
-  String idField;
+  @Mixin DocumentFieldOptions fields;
 
-  @Option(names = "--text-field", paramLabel = "NAME", description = "Text field/member (default: BEIR title + text).")
-  String textField;
-
+  // not shared with index: no default here, so that the source index's vector field is found
   @Option(names = "--vector-field", paramLabel = "NAME",
       description = "Vector field/member (default: the source's vector field, \"vector\" in JSONL).")
   String vectorField;
@@ -68,21 +64,15 @@ public final class ReindexCommand implements Callable<Integer> {
 
   @Mixin ModelOptions modelOptions;
 
+  // not shared with index (50,000 there): each commit is a checkpoint a crashed run resumes from
   @Option(names = "--commit-every", defaultValue = "10000", paramLabel = "N",
       description = "Documents between commits (checkpoints).")
   int commitEvery;
-
-  @Option(names = "--prefix-quantization", defaultValue = "none", paramLabel = "none|int8",
-      description = "What the target's graph search scores: float32 prefixes (none, default) or int8 codes.")
-  String prefixQuantization;
 
   @Option(names = "--force-merge", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Merge the target to one segment at the end (default: ${DEFAULT-VALUE}); "
           + "then a resumed reindex answers queries exactly as a one-shot one. --no-force-merge skips it.")
   boolean forceMerge;
-
-  @Option(names = "--overwrite", description = "Replace an existing target (also discards its checkpoint).")
-  boolean overwrite;
 
   @Option(names = "--strict", description = "Fail on a document without id, text or valid vector instead of skipping it.")
   boolean strict;
@@ -109,13 +99,13 @@ public final class ReindexCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     ReindexOptions o = new ReindexOptions()
-        .prefixDims(prefixDims)
-        .prefixEncoding(dev.matryoshka.codec.MatryoshkaPrefix.Encoding.parse(prefixQuantization))
+        .prefixDims(target.prefixDims)
+        .prefixEncoding(target.encoding())
         .similarity(similarity == null ? null : Similarity.parse(similarity))
-        .idField(idField).textField(textField).vectorField(vectorField)
+        .idField(fields.idField).textField(fields.textField).vectorField(vectorField)
         .reencode(reencode).adapter(adapter)
         .batch(Math.max(256, modelOptions.batch * 4))
-        .commitEvery(commitEvery).overwrite(overwrite).strict(strict).forceMerge(forceMerge)
+        .commitEvery(commitEvery).overwrite(target.overwrite).strict(strict).forceMerge(forceMerge)
         .maxRetries(maxRetries).backoff(Duration.ofMillis(backoffMs));
     String model = modelOptions.modelOr(Models.DEFAULT_MODEL);
     Progress[] progress = new Progress[1];

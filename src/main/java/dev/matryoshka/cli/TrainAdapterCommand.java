@@ -41,8 +41,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
   @Option(names = "--input", required = true, paramLabel = "FILE", description = "Corpus JSONL (BEIR or --text-field).")
   Path input;
 
-  @Option(names = "--text-field", paramLabel = "NAME", description = "Member holding the text (default: BEIR title + text).")
-  String textField;
+  @Mixin DocumentFieldOptions fields;
 
   @Option(names = "--kind", defaultValue = "learned", description = "rotation, rotation-centered, rotation-supervised, rotation-distilled, learned or learned-supervised.")
   String kind;
@@ -81,7 +80,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     List<String> ids = new ArrayList<>();
     List<String> texts = new ArrayList<>();
-    try (JsonlDocuments in = new JsonlDocuments(input, null, textField, null)) {
+    try (JsonlDocuments in = new JsonlDocuments(input, fields.idField, fields.textField, null)) {
       for (SourceDocument d = in.next(); d != null && texts.size() < sample; d = in.next()) {
         if (d.text() != null && !d.text().isBlank()) {
           ids.add(d.id());

@@ -39,7 +39,11 @@ public final class MatryoshkaFlatVectorsFormat extends FlatVectorsFormat {
   static final byte ENCODING_INT8 = 1;
   static final int DIRECT_MONOTONIC_BLOCK_SHIFT = 16;
 
-  /** Wire numbers of similarity functions: a fixed list, never enum ordinals. */
+  /**
+   * Wire numbers of similarity functions: a fixed list, never enum ordinals. Not a names table
+   * (user-facing names live in {@code dev.matryoshka.index.Similarity}): these numbers are part of
+   * the on-disk format, as in Lucene's own formats, and change only with a new format version.
+   */
   static final List<VectorSimilarityFunction> SIMILARITIES =
       List.of(
           VectorSimilarityFunction.EUCLIDEAN,

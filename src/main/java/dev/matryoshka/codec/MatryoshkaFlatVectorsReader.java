@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.codecs.KnnVectorsReader;
 import org.apache.lucene.codecs.hnsw.FlatVectorsReader;
 import org.apache.lucene.codecs.hnsw.FlatVectorsScorer;
 import org.apache.lucene.codecs.lucene95.OffHeapByteVectorValues;
@@ -19,9 +20,9 @@ import org.apache.lucene.index.IndexFileNames;
 import org.apache.lucene.index.SegmentReadState;
 import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.index.VectorSimilarityFunction;
-import org.apache.lucene.internal.hppc.IntObjectHashMap;
 import org.apache.lucene.store.ChecksumIndexInput;
 import org.apache.lucene.store.IndexInput;
+import org.apache.lucene.util.Accountable;
 import org.apache.lucene.util.IOUtils;
 import org.apache.lucene.util.RamUsageEstimator;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
@@ -34,15 +35,19 @@ import org.apache.lucene.util.hnsw.RandomVectorScorer;
  */
 final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
 
+  private static final long SHALLOW_SIZE =
+      RamUsageEstimator.shallowSizeOfInstance(MatryoshkaFlatVectorsReader.class);
+
   private final FlatVectorsReader raw;
-  private final IntObjectHashMap<PrefixEntry> fields = new IntObjectHashMap<>();
-  private final Map<String, Integer> numbers = new HashMap<>();
+  /** Prefix metadata by field name (a plain map, so RamUsageEstimator sees each entry's size). */
+  private final Map<String, PrefixEntry> fields;
   private final IndexInput data;
 
   MatryoshkaFlatVectorsReader(SegmentReadState state, FlatVectorsReader raw, FlatVectorsScorer scorer)
       throws IOException {
     super(scorer);
     this.raw = raw;
+    this.fields = new HashMap<>();
     IndexInput in = null;
     try {
       int metaVersion = readMeta(state);
@@ -58,11 +63,42 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
             "format versions mismatch: meta=" + metaVersion + ", data=" + dataVersion, in);
       }
       CodecUtil.retrieveChecksum(in);
+      checkCounts(state);
     } catch (Throwable t) {
       IOUtils.closeWhileHandlingException(in, raw);
       throw t;
     }
     this.data = in;
+  }
+
+  /** A merge view: the same prefix data, with the raw reader's own merge instance. */
+  private MatryoshkaFlatVectorsReader(MatryoshkaFlatVectorsReader from, FlatVectorsReader rawMerge) {
+    super(from.vectorScorer);
+    this.raw = rawMerge;
+    this.fields = from.fields;
+    this.data = from.data;
+  }
+
+  /**
+   * Prefixes and full vectors share one ordinal space, so a field must hold as many of each; a
+   * mismatch (files from different flushes, a bad copy) would pair a prefix with the wrong
+   * document's full vector without any checksum noticing.
+   */
+  private void checkCounts(SegmentReadState state) throws IOException {
+    for (Map.Entry<String, PrefixEntry> f : fields.entrySet()) {
+      int rawCount;
+      try {
+        FloatVectorValues full = raw.getFloatVectorValues(f.getKey());
+        rawCount = full == null ? 0 : full.size();
+      } catch (IllegalArgumentException unknownToRaw) {
+        rawCount = 0; // Lucene's flat reader throws for a field it holds no float vectors of
+      }
+      if (rawCount != f.getValue().size) {
+        throw new CorruptIndexException(
+            "field \"" + f.getKey() + "\": " + f.getValue().size + " prefix vectors but " + rawCount + " full vectors",
+            IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, META_EXTENSION));
+      }
+    }
   }
 
   private int readMeta(SegmentReadState state) throws IOException {
@@ -82,8 +118,7 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
             throw new CorruptIndexException("invalid field number: " + number, meta);
           }
           PrefixEntry e = PrefixEntry.read(meta, info, version);
-          fields.put(number, e);
-          numbers.put(info.name, number);
+          fields.put(info.name, e);
         }
       } catch (Throwable t) {
         prior = t;
@@ -95,8 +130,7 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
   }
 
   private PrefixEntry entry(String field) {
-    Integer number = numbers.get(field);
-    return number == null ? null : fields.get(number);
+    return fields.get(field);
   }
 
   @Override
@@ -160,8 +194,10 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
 
   @Override
   public FlatVectorsReader getMergeInstance() throws IOException {
-    raw.getMergeInstance(); // switches the raw data to sequential read advice
-    return this;
+    // Lucene's flat reader returns itself (after switching to sequential read advice), but any
+    // raw reader may hand back a separate merge view; the prefix data is shared either way
+    FlatVectorsReader rawMerge = raw.getMergeInstance();
+    return rawMerge == raw ? this : new MatryoshkaFlatVectorsReader(this, rawMerge);
   }
 
   @Override
@@ -171,24 +207,23 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
 
   @Override
   public Map<String, Long> getOffHeapByteSize(FieldInfo info) {
-    Map<String, Long> sizes = new HashMap<>(raw.getOffHeapByteSize(info));
-    PrefixEntry e = fields.get(info.number);
-    if (e != null) {
-      sizes.put(DATA_EXTENSION, e.length);
-      if (e.scales != null) {
-        // the codes live in .mpv too; reported apart because the search reads only them
-        sizes.put(DATA_EXTENSION, e.length);
-        sizes.put(CODES_KEY, e.codesLength);
-      }
+    Map<String, Long> rawSizes = raw.getOffHeapByteSize(info);
+    PrefixEntry e = fields.get(info.name);
+    if (e == null) {
+      return rawSizes;
     }
-    return sizes;
+    // the int8 codes live in .mpv too; reported under their own key because an int8 field's
+    // search reads only them (its float prefixes are read when a graph is built)
+    Map<String, Long> prefix = e.scales == null
+        ? Map.of(DATA_EXTENSION, e.length)
+        : Map.of(DATA_EXTENSION, e.length, CODES_KEY, e.codesLength);
+    return KnnVectorsReader.mergeOffHeapByteSizeMaps(rawSizes, prefix);
   }
 
   @Override
   public long ramBytesUsed() {
-    return RamUsageEstimator.shallowSizeOfInstance(getClass())
-        + raw.ramBytesUsed()
-        + fields.ramBytesUsed();
+    // sizeOfMap counts each PrefixEntry through its own ramBytesUsed (int8 scales included)
+    return SHALLOW_SIZE + raw.ramBytesUsed() + RamUsageEstimator.sizeOfMap(fields);
   }
 
   @Override
@@ -207,7 +242,16 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
       OrdToDocDISIReaderConfiguration ordToDoc,
       float[] scales, // null: float32 search
       long codesOffset,
-      long codesLength) {
+      long codesLength) implements Accountable {
+
+    private static final long SHALLOW_SIZE =
+        RamUsageEstimator.shallowSizeOfInstance(PrefixEntry.class)
+            + RamUsageEstimator.shallowSizeOfInstance(OrdToDocDISIReaderConfiguration.class);
+
+    @Override
+    public long ramBytesUsed() {
+      return SHALLOW_SIZE + (scales == null ? 0 : RamUsageEstimator.sizeOf(scales));
+    }
 
     VectorSimilarityFunction graphSimilarity() {
       return MatryoshkaPrefix.graphSimilarity(similarity);

@@ -55,7 +55,8 @@ import org.apache.lucene.search.TaskExecutor;
  *             MAXIMUM_INNER_PRODUCT)
  *         <li>vlong offset of the field's prefix vectors in {@code .mpv}
  *         <li>vlong length in bytes of those vectors
- *         <li>int32 vector count
+ *         <li>int32 vector count (checked at open against the full vectors' count: prefixes and
+ *             full vectors share one ordinal space)
  *         <li>ord-to-doc mapping metadata as written by {@code
  *             OrdToDocDISIReaderConfiguration.writeStoredMeta} (empty, dense or sparse)
  *       </ul>
@@ -93,6 +94,16 @@ import org.apache.lucene.search.TaskExecutor;
  * <p>Graph similarity: COSINE fields are linked and searched with DOT_PRODUCT on the unit-length
  * prefixes (same scores, one dot product instead of three); others use the field's own function.
  *
+ * <h2>The next Lucene codec</h2>
+ *
+ * <p>{@link MatryoshkaCodec} ({@value MatryoshkaCodec#NAME}) is Lucene 10.4's {@code Lucene104Codec}
+ * with this vectors format. When Lucene ships its next default codec, a new codec class with a new
+ * SPI name wraps it, and new segments are written with that; {@value MatryoshkaCodec#NAME} stays
+ * registered so existing indexes still open, and their segments are rewritten by the next merge,
+ * as with Lucene's own codecs (it then needs Lucene's codec from {@code lucene-backward-codecs} on
+ * the class path). This vectors format keeps its name, and keeps reading every prefix version,
+ * as long as the files stay readable.
+ *
  * <pre>{@code
  * IndexWriterConfig iwc = new IndexWriterConfig().setCodec(new MatryoshkaCodec());
  * doc.add(new MatryoshkaVectorField("emb", vector, MatryoshkaVectorField.fieldType(768, 64, COSINE)));
@@ -100,7 +111,13 @@ import org.apache.lucene.search.TaskExecutor;
  */
 public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
 
-  /** SPI name; a released format is never changed in place, a new version gets a new name. */
+  /**
+   * SPI name, written into every segment. The prefix files carry their own version in their
+   * headers, and the name stays the same across versions: version 1 (int8 codes) changed the
+   * format in place, as Lucene formats do within one name, and this reader still accepts version
+   * 0 segments ({@code FormatBackCompatTest}). A change that the header version cannot describe to
+   * old readers gets a new name instead.
+   */
   public static final String NAME = "MatryoshkaHnsw";
 
   /** Largest vector dimension accepted (Lucene's own HNSW format stops at 1024). */

@@ -42,9 +42,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class OnnxTextEncoder implements TextEncoder {
 
-  static final String INPUT_IDS = "input_ids";
-  static final String ATTENTION_MASK = "attention_mask";
-  static final String TOKEN_TYPE_IDS = "token_type_ids";
+  /** Model input of the token ids. */
+  public static final String INPUT_IDS = "input_ids";
+  /** Model input of the attention mask. */
+  public static final String ATTENTION_MASK = "attention_mask";
+  /** Model input of the token type ids, fed when the model declares it ({@link #feedsTokenTypes()}). */
+  public static final String TOKEN_TYPE_IDS = "token_type_ids";
   private static final String PREFERRED_OUTPUT = "last_hidden_state";
   /** Tokenise this many batches at a time: enough to sort well, bounded memory for huge lists. */
   private static final int BATCHES_PER_WINDOW = 32;
@@ -249,8 +252,11 @@ public final class OnnxTextEncoder implements TextEncoder {
     return encode(texts, info.config().documentPrefix(), options.batchSize());
   }
 
-  /** Documents at another batch size, so the throughput probe can compare sizes on one model. */
-  float[][] encodeDocuments(List<String> texts, int batchSize) {
+  /**
+   * As {@link #encodeDocuments(List)} at another batch size than the options', so one loaded model
+   * can be compared at several sizes (the encoder benchmark).
+   */
+  public float[][] encodeDocuments(List<String> texts, int batchSize) {
     return encode(texts, info.config().documentPrefix(), batchSize);
   }
 
@@ -279,21 +285,26 @@ public final class OnnxTextEncoder implements TextEncoder {
     return options;
   }
 
-  /** The ONNX Runtime session, for the throughput probe's baseline; owned by this encoder. */
-  OrtSession session() {
+  /**
+   * The ONNX Runtime session, for callers that run the model themselves (the encoder benchmark's
+   * plain-ONNX baseline). Owned by this encoder: do not close it.
+   */
+  public OrtSession session() {
     return session;
   }
 
-  /** The tokenizer (no padding, cut at maxTokens), for the probe's baseline; owned by this. */
-  HuggingFaceTokenizer tokenizer() {
+  /** The tokenizer (no padding, cut at maxTokens), as {@link #session()}; owned by this encoder. */
+  public HuggingFaceTokenizer tokenizer() {
     return tokenizer;
   }
 
-  boolean feedsTokenTypes() {
+  /** Whether the model takes {@link #TOKEN_TYPE_IDS}. */
+  public boolean feedsTokenTypes() {
     return feedTokenTypes;
   }
 
-  String outputName() {
+  /** The session output that is pooled into the vector. */
+  public String outputName() {
     return outputName;
   }
 

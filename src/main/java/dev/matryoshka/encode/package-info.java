@@ -16,8 +16,8 @@
  * described, on disk as {@code matryoshka-model.json}), {@link
  * dev.matryoshka.encode.EncoderOptions} (threads, batch size) and {@link
  * dev.matryoshka.encode.ModelInfo} (name, dims, fingerprint). {@link
- * dev.matryoshka.encode.OnnxTextEncoder} is the one implementation; {@link
- * dev.matryoshka.encode.EncoderThroughput} is a probe for the {@code bench} command.
+ * dev.matryoshka.encode.OnnxTextEncoder} is the one implementation. Its throughput benchmark lives
+ * outside the library's packages, in {@code dev.matryoshka.bench.encoder} ({@code bin/bench-encoder}).
  *
  * <p>Int8 models ({@code -q}) quantise activations dynamically per call, with one scale for the
  * whole batch tensor, so their vectors depend slightly on which texts share a batch (cosine to

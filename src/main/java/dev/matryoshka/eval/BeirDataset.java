@@ -3,6 +3,7 @@ package dev.matryoshka.eval;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.matryoshka.index.DocumentText;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +35,7 @@ import java.util.zip.GZIPInputStream;
  *
  * <pre>{@code
  * BeirDataset ds = BeirDataset.load(Path.of("data/scifact"), "test");
- * List<String> texts = ds.docTexts(); // title + " " + text, trimmed
+ * List<String> texts = ds.docTexts(); // DocumentText.of(title, text)
  * }</pre>
  */
 public final class BeirDataset {
@@ -46,9 +47,9 @@ public final class BeirDataset {
    * @param text the body text
    */
   public record Document(String id, String title, String text) {
-    /** The text a model encodes: {@code title + " " + text}, trimmed, as MTEB builds it. */
+    /** The text a model encodes: {@link DocumentText#of}, as MTEB builds it. */
     public String encodingText() {
-      return (title + " " + text).strip();
+      return DocumentText.of(title, text);
     }
   }
 

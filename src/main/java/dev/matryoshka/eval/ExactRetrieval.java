@@ -1,5 +1,6 @@
 package dev.matryoshka.eval;
 
+import dev.matryoshka.codec.MatryoshkaPrefix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -7,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.util.VectorUtil;
 
 /**
@@ -14,7 +16,7 @@ import org.apache.lucene.util.VectorUtil;
  * prefix index is measured against, and the "exact" mode of the quality evaluation.
  *
  * <p>With {@code dims} below the vectors' dimension, queries and documents are both cut to their
- * first {@code dims} components and renormalised with {@link Prefix#truncateAndNormalize}, so the
+ * first {@code dims} components and renormalised with {@link MatryoshkaPrefix#prefix} (as for cosine), so the
  * numbers describe exactly what a prefix index sees. At full dimension {@link
  * Similarity#COSINE} normalises and {@link Similarity#DOT_PRODUCT} uses the raw vectors. Ties are
  * broken by the lower document index, so results are deterministic.
@@ -157,10 +159,7 @@ public final class ExactRetrieval {
   }
 
   private float[][] prepare(float[][] rows, String what) {
-    boolean truncate = dims < fullDims;
-    if (truncate) {
-      return Prefix.truncateAndNormalize(rows, dims);
-    }
+    boolean normalise = dims < fullDims || similarity == Similarity.COSINE;
     float[][] out = new float[rows.length][];
     for (int r = 0; r < rows.length; r++) {
       float[] v = rows[r];
@@ -169,7 +168,8 @@ public final class ExactRetrieval {
           throw new IllegalArgumentException(what + " " + r + ": component " + i + " is not finite");
         }
       }
-      out[r] = similarity == Similarity.COSINE ? Prefix.truncateAndNormalize(v, fullDims) : v;
+      // the codec's prefix function, so evaluation truncates exactly as indexing and search do
+      out[r] = normalise ? MatryoshkaPrefix.prefix(v, dims, VectorSimilarityFunction.COSINE) : v;
     }
     return out;
   }

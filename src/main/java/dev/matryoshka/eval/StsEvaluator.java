@@ -1,9 +1,11 @@
 package dev.matryoshka.eval;
 
+import dev.matryoshka.codec.MatryoshkaPrefix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import org.apache.lucene.index.VectorSimilarityFunction;
 
 /**
  * Spearman correlation between the cosine similarity of each pair's embeddings and the gold
@@ -20,7 +22,7 @@ public final class StsEvaluator {
   /**
    * Spearman of cosine(emb1[i], emb2[i]) against the gold scores.
    *
-   * @param dims prefix length compared (renormalised with {@link Prefix#truncateAndNormalize});
+   * @param dims prefix length compared (renormalised with {@link MatryoshkaPrefix#prefix}, as for cosine);
    *     the full dimension means the whole vectors
    */
   public static double spearman(StsDataset ds, float[][] emb1, float[][] emb2, int dims) {
@@ -77,14 +79,30 @@ public final class StsEvaluator {
             + a[i].length + " vs " + b[i].length);
       }
       // normalising both sides makes the dot product the cosine, at every prefix length
-      float[] x = Prefix.truncateAndNormalize(a[i], dims);
-      float[] y = Prefix.truncateAndNormalize(b[i], dims);
+      float[] x = normalisedPrefix(a[i], dims, "pair " + i + " sentence 1");
+      float[] y = normalisedPrefix(b[i], dims, "pair " + i + " sentence 2");
       double dot = 0;
-      for (int j = 0; j < dims; j++) {
+      for (int j = 0; x != null && y != null && j < dims; j++) {
         dot += (double) x[j] * y[j];
       }
       out[i] = dot;
     }
     return out;
+  }
+
+  /**
+   * The codec's prefix (renormalised as for cosine), after a finiteness check naming the row; null
+   * for an all-zero prefix, whose cosine with anything counts as 0 (the codec would substitute a
+   * basis vector, which suits a graph but would invent a similarity here).
+   */
+  private static float[] normalisedPrefix(float[] v, int dims, String what) {
+    boolean zero = true;
+    for (int j = 0; j < v.length; j++) {
+      if (!Float.isFinite(v[j])) {
+        throw new IllegalArgumentException(what + ": component " + j + " is not finite");
+      }
+      zero &= j >= dims || v[j] == 0;
+    }
+    return zero ? null : MatryoshkaPrefix.prefix(v, dims, VectorSimilarityFunction.COSINE);
   }
 }

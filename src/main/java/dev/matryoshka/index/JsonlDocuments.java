@@ -23,7 +23,7 @@ import java.util.zip.GZIPInputStream;
  * <ul>
  *   <li>precomputed: {@code {"id": "...", "vector": [floats], ...}}
  *   <li>BEIR corpus: {@code {"_id": "...", "title": "...", "text": "..."}} — text to encode is
- *       title + " " + text, as MTEB does
+ *       {@link DocumentText#of} (title + " " + text), as MTEB does
  *   <li>any object with the text in {@code --text-field}
  * </ul>
  *
@@ -166,7 +166,7 @@ public final class JsonlDocuments implements Closeable {
     if (title == null && body == null) {
       return null;
     }
-    return (a + " " + b).trim();
+    return DocumentText.of(a, b);
   }
 
   private float[] vector(JsonNode v) {

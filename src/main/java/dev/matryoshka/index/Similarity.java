@@ -4,23 +4,55 @@ import java.util.Arrays;
 import java.util.Locale;
 import org.apache.lucene.index.VectorSimilarityFunction;
 
-/** User-facing similarity names and their Lucene functions. */
+/**
+ * The one table of similarity names: the label used on the command line, in settings and JSON,
+ * the spelling of OpenSearch mappings, and Lucene's function. The plugin's mapper and the
+ * OpenSearch reindex target read their names from here. (The codec keeps its own list of
+ * similarity <em>wire numbers</em>: those are frozen by the on-disk format, not names.)
+ */
 public enum Similarity {
   /** Cosine of the angle; vectors need not be unit length. */
-  COSINE("cosine", VectorSimilarityFunction.COSINE),
+  COSINE("cosine", "cosine", VectorSimilarityFunction.COSINE),
   /** Dot product of unit-length vectors. */
-  DOT("dot", VectorSimilarityFunction.DOT_PRODUCT),
+  DOT("dot", "dot_product", VectorSimilarityFunction.DOT_PRODUCT),
   /** Euclidean (L2) distance, scored as 1 / (1 + d²). */
-  EUCLIDEAN("euclidean", VectorSimilarityFunction.EUCLIDEAN),
+  EUCLIDEAN("euclidean", "l2", VectorSimilarityFunction.EUCLIDEAN),
   /** Maximum inner product, for vectors that are not unit length. */
-  MIP("mip", VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT);
+  MIP("mip", "max_inner_product", VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT);
 
   private final String label;
+  private final String openSearchName;
   private final VectorSimilarityFunction function;
 
-  Similarity(String label, VectorSimilarityFunction function) {
+  Similarity(String label, String openSearchName, VectorSimilarityFunction function) {
     this.label = label;
+    this.openSearchName = openSearchName;
     this.function = function;
+  }
+
+  /** The name in an OpenSearch mapping: {@code cosine}, {@code dot_product}, {@code l2}, {@code max_inner_product}. */
+  public String openSearchName() {
+    return openSearchName;
+  }
+
+  /** Every OpenSearch mapping name, {@link #COSINE}'s (the mapping default) first. */
+  public static String[] openSearchNames() {
+    return Arrays.stream(values()).map(Similarity::openSearchName).toArray(String[]::new);
+  }
+
+  /**
+   * The similarity of an OpenSearch mapping name; only the four mapping spellings are accepted.
+   *
+   * @throws IllegalArgumentException naming the value and the choices
+   */
+  public static Similarity fromOpenSearchName(String name) {
+    for (Similarity sim : values()) {
+      if (sim.openSearchName.equals(name)) {
+        return sim;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown OpenSearch similarity \"" + name + "\"; expected one of " + Arrays.toString(openSearchNames()));
   }
 
   /** Lucene's function. */
@@ -44,10 +76,14 @@ public enum Similarity {
         return sim;
       }
     }
+    for (Similarity sim : values()) {
+      if (sim.openSearchName.equals(v)) {
+        return sim;
+      }
+    }
     switch (v) {
-      case "dot_product", "dotproduct" -> { return DOT; }
-      case "l2" -> { return EUCLIDEAN; }
-      case "max_inner_product", "maximum_inner_product", "innerproduct" -> { return MIP; }
+      case "dotproduct" -> { return DOT; }
+      case "maximum_inner_product", "innerproduct" -> { return MIP; }
       default -> { }
     }
     throw new IllegalArgumentException(

@@ -4,6 +4,7 @@ import dev.matryoshka.adapt.Adapter;
 import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
 import dev.matryoshka.codec.MatryoshkaPrefix;
 import dev.matryoshka.document.MatryoshkaVectorField;
+import dev.matryoshka.index.Similarity;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,14 +48,6 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
   /** The mapping type name. */
   public static final String CONTENT_TYPE = "matryoshka_vector";
 
-  /** Similarity names accepted in mappings, with their Lucene functions. */
-  static final Map<String, VectorSimilarityFunction> SIMILARITIES =
-      Map.of(
-          "cosine", VectorSimilarityFunction.COSINE,
-          "dot_product", VectorSimilarityFunction.DOT_PRODUCT,
-          "l2", VectorSimilarityFunction.EUCLIDEAN,
-          "max_inner_product", VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT);
-
   /** Parses the mapping, resolving {@code adapter} names on this node; registered under {@value #CONTENT_TYPE}. */
   static TypeParser parser(NodeAdapters adapters) {
     return new TypeParser((name, ctx) -> new Builder(name, ctx.getSettings().get("index.codec", "default"), adapters));
@@ -73,7 +66,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     private final Parameter<String> similarity =
         Parameter.restrictedStringParam(
             "similarity", false, m -> toType(m).type().similarityName(),
-            "cosine", "dot_product", "l2", "max_inner_product");
+            Similarity.openSearchNames()); // the first, cosine, is the default
     private final Parameter<Integer> m =
         Parameter.intParam("m", false, mapper -> toType(mapper).type().m(), MatryoshkaHnswVectorsFormat.DEFAULT_MAX_CONN);
     private final Parameter<Integer> efConstruction =
@@ -133,9 +126,10 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
                 + "]; got " + efConstruction.getValue());
       }
       MatryoshkaPrefix.Encoding encoding = MatryoshkaPrefix.Encoding.parse(prefixQuantization.getValue());
-      if (encoding == MatryoshkaPrefix.Encoding.INT8 && "l2".equals(similarity.getValue())) {
+      if (encoding == MatryoshkaPrefix.Encoding.INT8
+          && !MatryoshkaPrefix.Encoding.int8Supports(Similarity.fromOpenSearchName(similarity.getValue()).function())) {
         throw new MapperParsingException("[prefix_quantization] int8 of field [" + field
-            + "] needs a dot-product similarity (cosine, dot_product, max_inner_product); got [l2]");
+            + "] needs a dot-product similarity (cosine, dot_product, max_inner_product); got [" + similarity.getValue() + "]");
       }
       Adapter a = null;
       if (adapter.getValue() != null) {
@@ -199,7 +193,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     }
 
     public VectorSimilarityFunction similarity() {
-      return SIMILARITIES.get(similarityName);
+      return Similarity.fromOpenSearchName(similarityName).function();
     }
 
     public int m() {

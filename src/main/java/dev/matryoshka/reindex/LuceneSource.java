@@ -1,5 +1,6 @@
 package dev.matryoshka.reindex;
 
+import dev.matryoshka.index.DocumentText;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.MatryoshkaWriter;
 import dev.matryoshka.index.Similarity;
@@ -38,7 +39,7 @@ final class LuceneSource implements ReindexSource {
   private final Directory dir;
   private final DirectoryReader reader;
   private final String idField;
-  private final List<String> textFields;
+  private final String textField;
   private final Vectors vectors;
   private final String identity;
   private int leaf;
@@ -69,7 +70,7 @@ final class LuceneSource implements ReindexSource {
       FieldInfos infos = FieldInfos.getMergedFieldInfos(reader);
       IndexSettings settings = IndexSettings.fromUserData(userData);
       this.idField = idField(infos, options.idField, settings);
-      this.textFields = textFields(infos, options.textField);
+      this.textField = options.textField;
       this.vectors = vectors(infos, options, settings);
     } catch (Throwable t) {
       close();
@@ -90,17 +91,6 @@ final class LuceneSource implements ReindexSource {
       }
     }
     throw new IllegalArgumentException("source index " + path + " has no \"id\" or \"_id\" field; name it with --id-field");
-  }
-
-  private static List<String> textFields(FieldInfos infos, String requested) {
-    if (requested != null) {
-      return List.of(requested);
-    }
-    List<String> out = new ArrayList<>();
-    for (String f : new String[] {"title", "text"}) {
-      if (infos.fieldInfo(f) != null) out.add(f);
-    }
-    return out;
   }
 
   private Vectors vectors(FieldInfos infos, ReindexOptions options, IndexSettings settings) {
@@ -218,15 +208,14 @@ final class LuceneSource implements ReindexSource {
       if (valueIt.docID() < d) valueIt.advance(d);
       if (valueIt.docID() == d) vector = values.vectorValue(valueIt.index()).clone();
     }
-    StringBuilder text = new StringBuilder();
-    for (String f : textFields) {
-      String t = fields.get(f);
-      if (t != null && !t.isBlank()) text.append(text.isEmpty() ? "" : " ").append(t.trim());
-    }
+    // a named field as it is; otherwise the BEIR rule over the stored title and text
+    String text = textField != null
+        ? (fields.get(textField) == null ? null : fields.get(textField).strip())
+        : DocumentText.of(fields.get("title"), fields.get("text"));
     if (!idField.equals(MatryoshkaWriter.ID_FIELD)) {
       fields.remove(idField);
     }
-    return Record.of(new SourceDocument(id, vector, text.isEmpty() ? null : text.toString(), fields), position);
+    return Record.of(new SourceDocument(id, vector, text == null || text.isEmpty() ? null : text, fields), position);
   }
 
   @Override

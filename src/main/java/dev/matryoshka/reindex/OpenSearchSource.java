@@ -3,6 +3,7 @@ package dev.matryoshka.reindex;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.matryoshka.index.DocumentText;
 import dev.matryoshka.index.Similarity;
 import dev.matryoshka.index.SourceDocument;
 import java.io.IOException;
@@ -185,9 +186,7 @@ final class OpenSearchSource implements ReindexSource {
     if (options.textField != null) {
       text = stored.get(options.textField);
     } else {
-      String t = stored.getOrDefault("title", "");
-      String b = stored.getOrDefault("text", "");
-      text = stored.containsKey("title") || stored.containsKey("text") ? (t + " " + b).trim() : null;
+      text = DocumentText.of(stored.get("title"), stored.get("text"));
     }
     return new SourceDocument(id, vector, text, stored);
   }

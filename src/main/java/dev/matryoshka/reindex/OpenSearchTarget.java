@@ -42,12 +42,7 @@ final class OpenSearchTarget implements ReindexTarget {
   }
 
   static String similarityName(IndexSettings s) {
-    return switch (s.similarity()) {
-      case COSINE -> "cosine";
-      case DOT -> "dot_product";
-      case EUCLIDEAN -> "l2";
-      case MIP -> "max_inner_product";
-    };
+    return s.similarity().openSearchName();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.matryoshka.codec;
 
 import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.tests.index.BaseKnnVectorsFormatTestCase;
 
 /**
@@ -25,6 +26,12 @@ public class MatryoshkaHnswVectorsFormatTest extends BaseKnnVectorsFormatTestCas
     assertTrue(s, s.contains("defaultPrefixDims=32"));
     assertTrue(s, s.contains("maxConn=12"));
     assertTrue(s, s.contains("beamWidth=90"));
+  }
+
+  public void testEveryLuceneSimilarityHasOneWireNumber() {
+    for (VectorSimilarityFunction f : VectorSimilarityFunction.values()) {
+      assertEquals(f.toString(), 1, java.util.Collections.frequency(MatryoshkaFlatVectorsFormat.SIMILARITIES, f));
+    }
   }
 
   public void testLimits() {

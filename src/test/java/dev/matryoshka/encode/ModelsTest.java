@@ -207,13 +207,10 @@ class ModelsTest {
   @Test
   void fingerprintIsStableAndFollowsFileChanges(@TempDir Path tmp) throws IOException {
     String a = Models.fingerprint("bge-small-en-v1.5");
-    long t0 = System.nanoTime();
     String b = Models.fingerprint("bge-small-en-v1.5");
-    long cachedMillis = (System.nanoTime() - t0) / 1_000_000;
     assertEquals(a, b);
     assertTrue(a.matches("[0-9a-f]{64}"), a);
     assertNotEquals(a, Models.fingerprint("bge-small-en-v1.5-q"));
-    assertTrue(cachedMillis < 1000, "cached fingerprint took " + cachedMillis + " ms");
 
     Path dir = folder(tmp, "changing", true, true);
     String before = Models.fingerprint(dir.toString());

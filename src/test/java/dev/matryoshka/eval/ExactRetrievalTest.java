@@ -3,10 +3,13 @@ package dev.matryoshka.eval;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.matryoshka.codec.MatryoshkaPrefix;
 import java.util.Comparator;
 import java.util.Random;
 import java.util.stream.IntStream;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.junit.jupiter.api.Test;
 
 class ExactRetrievalTest {
@@ -43,8 +46,8 @@ class ExactRetrievalTest {
     int dims = 16;
     ExactRetrieval exact = new ExactRetrieval(docs, ExactRetrieval.Similarity.COSINE, dims, 3);
     ExactRetrieval.Hits[] hits = exact.search(queries, 20);
-    float[][] pd = Prefix.truncateAndNormalize(docs, dims);
-    float[][] pq = Prefix.truncateAndNormalize(queries, dims);
+    float[][] pd = prefixes(docs, dims);
+    float[][] pq = prefixes(queries, dims);
     for (int q = 0; q < queries.length; q++) {
       int[] expected = naive(pq[q], pd, 20);
       // float summation order differs (SIMD), so compare score sets rather than demand exact ids
@@ -91,10 +94,21 @@ class ExactRetrievalTest {
         () -> new ExactRetrieval(new float[][] {{1, 0}, {1}}, ExactRetrieval.Similarity.COSINE));
     assertThrows(IllegalArgumentException.class,
         () -> new ExactRetrieval(new float[][] {{1, Float.NaN}}, ExactRetrieval.Similarity.DOT_PRODUCT));
+    IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+        () -> new ExactRetrieval(new float[][] {{1, 2, 3}, {1, Float.POSITIVE_INFINITY, 0}}, ExactRetrieval.Similarity.COSINE, 2));
+    assertTrue(nan.getMessage().contains("document 1"), nan.getMessage());
     ExactRetrieval e = new ExactRetrieval(docs, ExactRetrieval.Similarity.COSINE);
     assertThrows(IllegalArgumentException.class, () -> e.search(new float[][] {{1, 0, 0}}, 1));
     assertThrows(IllegalArgumentException.class, () -> e.search(new float[][] {{1, 0}}, 0));
     assertEquals(0, e.search(new float[0][], 5).length);
+  }
+
+  private static float[][] prefixes(float[][] rows, int dims) {
+    float[][] out = new float[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      out[i] = MatryoshkaPrefix.prefix(rows[i], dims, VectorSimilarityFunction.COSINE);
+    }
+    return out;
   }
 
   private static float dot(float[] a, float[] b) {

@@ -1,4 +1,4 @@
-package dev.matryoshka.encode;
+package dev.matryoshka.bench.encoder;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.onnxruntime.OnnxTensor;
@@ -7,8 +7,13 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.matryoshka.encode.EncoderOptions;
+import dev.matryoshka.encode.Models;
+import dev.matryoshka.encode.OnnxTextEncoder;
+import dev.matryoshka.index.DocumentText;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,49 +24,71 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * A throughput probe, not a test: documents per second of {@link OnnxTextEncoder} against plain
- * ONNX Runtime calls on the same session and tokenizer, in input order, padded per batch (what a
- * straightforward caller would write). The difference is what length sorting buys.
+ * A throughput benchmark, not a test: documents per second of {@link OnnxTextEncoder} against
+ * plain ONNX Runtime calls on the same session and tokenizer, in input order, padded per batch
+ * (what a straightforward caller would write). The difference is what length sorting buys. With
+ * {@code --langchain4j}, also langchain4j's own {@code embedAll} on the same texts ({@code
+ * bin/bench-encoder} puts it on the class path).
  *
  * <pre>{@code
- * java --add-modules jdk.incubator.vector -cp ... dev.matryoshka.encode.EncoderThroughput \
+ * java --add-modules jdk.incubator.vector -cp ... dev.matryoshka.bench.encoder.EncoderThroughput \
  *   --input corpus.jsonl [--model bge-small-en-v1.5] [--n 1000] [--threads 2] [--batches 1,64]
  * }</pre>
  *
- * <p>Input is JSONL with {@code title} and {@code text} (BEIR style); each document is
- * {@code title + " " + text}. Timings are printed, never asserted.
+ * <p>Input is JSONL with {@code title} and {@code text} (BEIR style); each document is {@link
+ * DocumentText#of}. Timings are printed, never asserted.
  */
-public final class EncoderThroughput {
+@Command(
+    name = "bench-encoder",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    description = "Encoder throughput: our encoder vs raw ONNX Runtime (and langchain4j), same texts, one JVM.")
+public final class EncoderThroughput implements Callable<Integer> {
 
-  private EncoderThroughput() {}
+  @Spec CommandSpec spec;
 
-  /** Runs the probe; see the class javadoc for the arguments. */
-  public static void main(String[] args) throws Exception {
-    Map<String, String> a = parseArgs(args);
-    if (!a.containsKey("input")) {
-      System.err.println(
-          "usage: EncoderThroughput --input FILE.jsonl [--model NAME|DIR] [--n 1000]"
-              + " [--threads 2] [--batches 1,64]");
-      System.exit(2);
-    }
-    Path input = Path.of(a.get("input"));
-    String model = a.getOrDefault("model", Models.DEFAULT_MODEL);
-    int n = Integer.parseInt(a.getOrDefault("n", "1000"));
-    int threads = Integer.parseInt(a.getOrDefault("threads", "2"));
-    List<Integer> batches = new ArrayList<>();
-    for (String b : a.getOrDefault("batches", "1,64").split(",")) {
-      batches.add(Integer.parseInt(b.trim()));
-    }
+  @Option(names = "--input", required = true, paramLabel = "FILE.jsonl", description = "BEIR-style JSONL (title, text).")
+  Path input;
 
+  @Option(names = "--model", defaultValue = Models.DEFAULT_MODEL, paramLabel = "NAME|DIR", description = "Encoder.")
+  String model;
+
+  @Option(names = "--n", defaultValue = "1000", paramLabel = "N", description = "Documents (the first N with text).")
+  int n;
+
+  @Option(names = "--threads", defaultValue = "2", paramLabel = "N", description = "ONNX Runtime intra-op threads.")
+  int threads;
+
+  @Option(names = "--batches", split = ",", defaultValue = "1,64", paramLabel = "B", description = "Batch sizes to time.")
+  List<Integer> batches;
+
+  @Option(names = "--langchain4j", arity = "0..1", fallbackValue = "true", defaultValue = "false",
+      description = "Also time langchain4j's embedAll (needs its jars on the class path).")
+  boolean langchain4j;
+
+  /** Runs the benchmark; see the class javadoc for the arguments. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new EncoderThroughput()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
     List<String> docs = readDocs(input, n);
     long t0 = System.nanoTime();
     try (OnnxTextEncoder enc =
         (OnnxTextEncoder)
             Models.open(model, EncoderOptions.defaults().withIntraOpThreads(threads))) {
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(
+      out.printf(
           Locale.ROOT, "model=%s docs=%d intra_op_threads=%d load_seconds=%.2f%n",
           enc.info().name(), docs.size(), threads, loadSeconds);
       // warm-up: first calls pay for graph optimisation and allocator growth
@@ -75,12 +102,13 @@ public final class EncoderThroughput {
         s = System.nanoTime();
         raw(enc, docs, b);
         double base = docs.size() / ((System.nanoTime() - s) / 1e9);
-        System.out.printf(
+        out.printf(
             Locale.ROOT,
             "batch=%d encoder_docs_per_s=%.1f raw_onnx_docs_per_s=%.1f ratio=%.2f%n",
             b, ours, base, ours / base);
+        out.flush();
       }
-      if (Boolean.parseBoolean(a.getOrDefault("langchain4j", "false"))) {
+      if (langchain4j) {
         // same texts, same machine, same run: our encoder at batch 32 vs langchain4j's embedAll,
         // alternated three times (the machine's load drifts), best of each
         Object l4j = Langchain4jBaseline.load(enc.info().name());
@@ -92,25 +120,16 @@ public final class EncoderThroughput {
           ours = Math.max(ours, docs.size() / ((System.nanoTime() - s) / 1e9));
           theirs = Math.max(theirs, Langchain4jBaseline.docsPerSecond(l4j, docs));
         }
-        System.out.printf(Locale.ROOT,
+        out.printf(Locale.ROOT,
             "langchain4j_embedAll_docs_per_s=%.2f encoder_batch32_docs_per_s=%.2f ratio=%.2f%n",
             theirs, ours, ours / theirs);
       }
-      System.out.printf(
+      out.printf(
           Locale.ROOT, "truncated_per_pass=%d%n",
           (enc.inputsTruncated() - truncatedBefore) / Math.max(1, batches.size()));
+      out.flush();
     }
-  }
-
-  private static Map<String, String> parseArgs(String[] args) {
-    Map<String, String> m = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      if (!args[i].startsWith("--")) {
-        throw new IllegalArgumentException("expected --name value; got=" + args[i]);
-      }
-      m.put(args[i].substring(2), args[i + 1]);
-    }
-    return m;
+    return 0;
   }
 
   static List<String> readDocs(Path jsonl, int n) throws IOException {
@@ -123,7 +142,7 @@ public final class EncoderThroughput {
           continue;
         }
         JsonNode d = json.readTree(line);
-        String text = (d.path("title").asText("") + " " + d.path("text").asText("")).trim();
+        String text = DocumentText.of(d.path("title").asText(""), d.path("text").asText(""));
         if (!text.isEmpty()) {
           docs.add(text);
         }

@@ -1,4 +1,4 @@
-package dev.matryoshka.encode;
+package dev.matryoshka.bench.encoder;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;

@@ -1,0 +1,31 @@
+package dev.matryoshka.cli;
+
+import dev.matryoshka.codec.MatryoshkaPrefix;
+import picocli.CommandLine.Option;
+
+/**
+ * How the Matryoshka index being written is laid out: shared by {@code index} and {@code
+ * reindex}. ({@code --similarity} and {@code --commit-every} stay with each command: their
+ * defaults differ, see there.)
+ */
+public final class TargetIndexOptions {
+
+  @Option(names = "--prefix-dims", paramLabel = "N",
+      description = "Prefix dimensions indexed in the graph (default: the source index's when reindexing one, "
+          + "else 64, or dims/2 for vectors of 64 dims or fewer).")
+  Integer prefixDims;
+
+  @Option(names = "--prefix-quantization", defaultValue = "none", paramLabel = "none|int8",
+      description = "What the graph search scores: float32 prefixes (none, default) or int8 codes "
+          + "(a quarter of the hot bytes; cosine, dot and mip only). Full-dimension rerank either way.")
+  String prefixQuantization;
+
+  @Option(names = "--overwrite",
+      description = "Replace an existing index instead of appending to it (reindex: also discards its checkpoint).")
+  boolean overwrite;
+
+  /** The parsed {@code --prefix-quantization}. */
+  MatryoshkaPrefix.Encoding encoding() {
+    return MatryoshkaPrefix.Encoding.parse(prefixQuantization);
+  }
+}
