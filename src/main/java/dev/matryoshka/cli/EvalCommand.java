@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import dev.matryoshka.search.Calibration;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -50,12 +51,22 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--dims", split = ",", defaultValue = "32,64,128,256", description = "Truncated dims for exact rows.")
   int[] dims;
 
-  @Option(names = "--adapter", split = ",", defaultValue = "none",
-      description = "Adapters to compare: none, rotation, rotation-centered, rotation-supervised, rotation-distilled (train-split query texts only), learned, learned-supervised, or an adapter FILE (repeat or comma-separate).")
+  @Option(names = "--adapter", split = ",", defaultValue = "auto",
+      description = "Adapters to compare besides none: auto (what 'index' picks for the model: rotation-centered unless it was trained for truncation), rotation, rotation-centered, rotation-supervised, rotation-distilled (train-split query texts only), learned, learned-supervised, or an adapter FILE (repeat or comma-separate).")
   List<String> adapters;
 
-  @Option(names = "--oversample", paramLabel = "F", description = "Oversample of the index row (default: library default).")
+  @Option(names = "--oversample", paramLabel = "F",
+      description = "Oversample of the index row (default: calibrated on the index as 'index' does, see --calibrate-with).")
   Float oversample;
+
+  @Option(names = "--calibrate-with", defaultValue = "pseudo", paramLabel = "pseudo|split:NAME",
+      description = "Calibration queries for the index row: pseudo-queries from the corpus, or a BEIR split's "
+          + "query texts (never the evaluated split), e.g. split:train.")
+  String calibrateWith;
+
+  @Option(names = "--target-recall", defaultValue = "" + dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL,
+      paramLabel = "R", description = "Calibration target: recall@10 against exact full-dimension search, in (0, 1].")
+  double targetRecall;
 
   @Option(names = "--oversample-curve", split = ",", paramLabel = "F,...",
       description = "Also evaluate the index path at these oversamples (e.g. 1,2,3,5,10,20).")
@@ -79,10 +90,16 @@ public final class EvalCommand implements Callable<Integer> {
     List<String> ads = new ArrayList<>();
     ads.add("none");
     for (String a : adapters) if (!ads.contains(a)) ads.add(a);
-    float os = oversample == null ? MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE : oversample;
-    MatryoshkaKnnQuery.candidates(10, os);
+    float os = oversample == null ? Float.NaN : oversample;
+    try {
+      MatryoshkaKnnQuery.candidates(10, oversample == null ? 1f : oversample);
+      dev.matryoshka.search.Calibration.checkTarget(targetRecall);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     var opts = new EvalRunner.Options(modelOptions.modelOr(dev.matryoshka.encode.Models.DEFAULT_MODEL),
-        modelOptions.options(), split, prefixDims, dims, ads, os, curve == null ? new float[0] : curve, modes);
+        modelOptions.options(), split, prefixDims, dims, ads, os, curve == null ? new float[0] : curve, modes,
+        calibrateWith, targetRecall);
     for (String m : modes) {
       if (!List.of("vector", "bm25", "hybrid", "all").contains(m)) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -94,6 +111,8 @@ public final class EvalCommand implements Callable<Integer> {
     var out = spec.commandLine().getOut();
     if (!"-".equals(json)) {
       out.println(r.report().toTable());
+      r.calibrations().forEach((a, c) -> out.println("calibration, adapter " + a + ": " + c.summary()));
+      printDefault(out, r);
       if (!r.curve().isEmpty()) {
         out.println("index path (prefix " + prefixDims + " + full rerank) by oversample:");
         out.println("adapter              oversample  ndcg_at_10  recall_at_100  mrr_at_10");
@@ -107,7 +126,16 @@ public final class EvalCommand implements Callable<Integer> {
     if (json != null) {
       ObjectMapper om = new ObjectMapper();
       ObjectNode root = (ObjectNode) om.readTree(r.report().toJson());
-      root.put("oversample", os);
+      if (oversample != null) {
+        root.put("oversample", oversample);
+      }
+      if (r.defaultAdapter() != null) {
+        root.put("default_adapter", r.defaultAdapter());
+      }
+      if (!r.calibrations().isEmpty()) {
+        ObjectNode cals = root.putObject("calibration");
+        r.calibrations().forEach((a, c) -> cals.set(a, c.toJsonNode()));
+      }
       root.put("prefix_dims", prefixDims);
       if (!r.curve().isEmpty()) {
         ArrayNode c = root.putArray("oversample_curve");
@@ -136,21 +164,53 @@ public final class EvalCommand implements Callable<Integer> {
           rep.rows().stream().filter(row -> row.dims() > 0).toList());
       Plot.metricVsDims(plot, byDims, sts ? EvalReport.SPEARMAN : EvalReport.NDCG_AT_10);
       err.println("wrote " + plot);
-      if (!r.curve().isEmpty()) {
+      if (!r.curve().isEmpty() || !r.calibrations().isEmpty()) {
         Map<String, List<EvalRunner.CurvePoint>> by = new LinkedHashMap<>();
         for (var p : r.curve()) by.computeIfAbsent(p.adapter(), k -> new ArrayList<>()).add(p);
         List<Plot.Series> series = new ArrayList<>();
         by.forEach((a, pts) -> series.add(new Plot.Series("index, adapter " + a,
             pts.stream().mapToDouble(EvalRunner.CurvePoint::oversample).toArray(),
             pts.stream().mapToDouble(EvalRunner.CurvePoint::ndcgAt10).toArray())));
+        // the calibration beside it: recall@10 against exact search, what picked the oversample
+        r.calibrations().forEach((a, c) -> series.add(new Plot.Series(
+            "calibration recall@" + c.k() + " vs exact, adapter " + a + " (chose " + Calibration.format(c.oversample()) + ")",
+            c.curve().stream().mapToDouble(Calibration.Point::oversample).toArray(),
+            c.curve().stream().mapToDouble(Calibration.Point::recall).toArray())));
         String name = plot.getFileName().toString();
         int dot = name.lastIndexOf('.');
         Path curvePlot = plot.resolveSibling(name.substring(0, dot) + "-oversample" + name.substring(dot));
-        Plot.xy(curvePlot, rep.dataset() + ": nDCG@10 of the index path vs oversample", "oversample",
-            "nDCG@10", Plot.Scale.LINEAR, series);
+        Plot.xy(curvePlot, rep.dataset() + ": index path vs oversample", "oversample",
+            "nDCG@10 / calibration recall@10", Plot.Scale.LINEAR, series);
         err.println("wrote " + curvePlot);
       }
     }
     return 0;
+  }
+
+  /** One line per default path: the row a user gets with no flags, against exact full-dim search. */
+  private static void printDefault(java.io.PrintWriter out, EvalRunner.Result r) {
+    String a = r.defaultAdapter();
+    Calibration c = a == null ? null : r.calibrations().get(a);
+    if (c == null) {
+      return;
+    }
+    Double exact = null;
+    Double index = null;
+    int full = r.report().rows().stream().mapToInt(EvalReport.Row::dims).max().orElse(0);
+    for (EvalReport.Row row : r.report().rows()) {
+      if (row.ndcgAt10() == null) {
+        continue;
+      }
+      if (row.mode().equals("exact") && row.adapter().equals("none") && row.dims() == full) {
+        exact = row.metric(EvalReport.NDCG_AT_10);
+      }
+      if (row.mode().equals("index") && row.adapter().equals(a)) {
+        index = row.metric(EvalReport.NDCG_AT_10);
+      }
+    }
+    if (exact != null && index != null) {
+      out.printf(Locale.ROOT, "default path (adapter %s, calibrated oversample %s): nDCG@10 %.4f = %.3fx exact full-dim %.4f%n",
+          a, Calibration.format(c.oversample()), index, index / exact, exact);
+    }
   }
 }

@@ -80,9 +80,12 @@ public final class IndexCommand implements Callable<Integer> {
 
   @Mixin ModelOptions modelOptions;
 
-  @Option(names = "--adapter", defaultValue = "none", paramLabel = "KIND",
-      description = "none, rotation or learned: fitted on the first --adapter-sample documents, stored in the index, "
-          + "applied to every document and query vector.")
+  @Mixin CalibrationOptions calibration;
+
+  @Option(names = "--adapter", defaultValue = "auto", paramLabel = "KIND",
+      description = "auto, none, rotation, rotation-centered or learned: fitted on the first --adapter-sample documents, "
+          + "stored in the index, applied to every document and query vector. auto: rotation-centered for text "
+          + "encoded by a model not trained for truncation (its full-dimension scores are unchanged), none otherwise.")
   String adapter;
 
   @Option(names = "--adapter-sample", defaultValue = "10000", paramLabel = "N", description = "Documents to fit the adapter on.")
@@ -107,9 +110,14 @@ public final class IndexCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Similarity sim = Similarity.parse(similarity);
-    if (!AdapterBuilder.KINDS.contains(adapter) || AdapterBuilder.needsQueries(adapter)) {
+    if (!AUTO.equals(adapter) && (!AdapterBuilder.KINDS.contains(adapter) || AdapterBuilder.needsQueries(adapter))) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--adapter must be none, rotation, rotation-centered or learned (supervised adapters: train-adapter, then --adapter-file); got=" + adapter);
+          "--adapter must be auto, none, rotation, rotation-centered or learned (supervised adapters: train-adapter, then --adapter-file); got=" + adapter);
+    }
+    try {
+      calibration.check();
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     PrintWriter err = spec.commandLine().getErr();
     IndexSettings existing = existingSettings();
@@ -157,22 +165,31 @@ public final class IndexCommand implements Callable<Integer> {
     List<SourceDocument> head = new ArrayList<>();
     head.add(first);
     UnaryOperator<float[]> transform = UnaryOperator.identity();
+    boolean explicit = adapterFile != null || !AUTO.equals(adapter);
     if (existing != null && !"none".equals(existing.adapterKind())) {
-      if (adapterFile != null || !"none".equals(adapter)) {
+      if (explicit && !(adapterFile == null && existing.adapterKind().equals(adapter))) {
         throw new CliException("index " + index + " already has adapter " + existing.adapterKind()
             + "; it is reused when appending (pass --overwrite to rebuild with another)");
       }
       settings = settings.withAdapter(existing.adapterKind(), existing.adapterFingerprint());
       transform = Adapters.load(index, existing);
-    } else if (existing != null && (adapterFile != null || !"none".equals(adapter))) {
+    } else if (existing != null && explicit && (adapterFile != null || !"none".equals(adapter))) {
       throw new CliException("index " + index + " has no adapter; pass --overwrite to rebuild it with one");
-    } else if (adapterFile != null || !"none".equals(adapter)) {
-      Adapter a;
+    }
+    Adapter a = null;
+    if (existing == null && !"none".equals(chosenAdapter(enc))) {
       if (adapterFile != null) {
         a = AdapterIO.read(adapterFile, fp);
       } else {
-        a = fitAdapter(docs, head, enc, fp, err);
+        String kind = chosenAdapter(enc);
+        if (AUTO.equals(adapter)) {
+          err.printf(Locale.ROOT, "model %s was not trained for truncation: fitting a %s adapter "
+              + "(full-dimension scores unchanged; --adapter none to skip)%n", enc.info().name(), kind);
+        }
+        a = fitAdapter(docs, head, enc, fp, kind, err);
       }
+    }
+    if (a != null) {
       String afp = Adapters.install(index, a);
       settings = settings.withAdapter(a.label(), afp);
       transform = a::apply;
@@ -219,8 +236,25 @@ public final class IndexCommand implements Callable<Integer> {
         err.println("skipped: " + indexer.stats().skipped);
       }
     }
+    if (!calibration.skip) {
+      calibration.run(index, enc, err, false);
+    }
     return 0;
   }
+
+  /** "auto" resolves to rotation-centered for text from a model not trained for truncation. */
+  private String chosenAdapter(TextEncoder enc) {
+    if (adapterFile != null) {
+      return "file";
+    }
+    if (!AUTO.equals(adapter)) {
+      return adapter;
+    }
+    return AdapterBuilder.auto(enc != null, enc != null && enc.info().config().trainedForTruncation(),
+        Integer.MAX_VALUE, enc != null ? enc.info().dims() : 1);
+  }
+
+  private static final String AUTO = AdapterBuilder.AUTO;
 
   private void add(Indexer indexer, SourceDocument d, boolean textMode) throws Exception {
     if (!textMode && d.vector() == null) {
@@ -234,7 +268,7 @@ public final class IndexCommand implements Callable<Integer> {
    * on their vectors; the head documents then carry their vectors so they are not encoded twice.
    */
   private Adapter fitAdapter(JsonlDocuments docs, List<SourceDocument> head, TextEncoder enc, String fp,
-      PrintWriter err) throws Exception {
+      String kind, PrintWriter err) throws Exception {
     for (SourceDocument d = head.size() < adapterSample ? docs.next() : null; d != null;
         d = head.size() < adapterSample ? docs.next() : null) {
       head.add(d);
@@ -248,7 +282,7 @@ public final class IndexCommand implements Callable<Integer> {
         at.add(i);
       }
     }
-    err.printf(Locale.ROOT, "encoding %,d documents to fit the %s adapter ...%n", head.size(), adapter);
+    err.printf(Locale.ROOT, "encoding %,d documents to fit the %s adapter ...%n", head.size(), kind);
     err.flush();
     if (enc != null && !texts.isEmpty()) {
       float[][] v = enc.encodeDocuments(texts);
@@ -258,7 +292,14 @@ public final class IndexCommand implements Callable<Integer> {
       }
     }
     float[][] sample = head.stream().filter(d -> d.vector() != null).map(SourceDocument::vector).toArray(float[][]::new);
-    return AdapterBuilder.build(adapter, sample, null, null, fp, seed,
+    int dims = sample.length > 0 ? sample[0].length : 0;
+    if (AUTO.equals(adapter) && "none".equals(AdapterBuilder.auto(true, false, sample.length, dims))) {
+      err.printf(Locale.ROOT, "no adapter: %,d documents are fewer than the %,d a rotation of %d dims needs; "
+          + "the calibrated oversample makes up for the raw prefix%n", sample.length,
+          dev.matryoshka.adapt.RotationAdapter.minSamples(dims), dims);
+      return null;
+    }
+    return AdapterBuilder.build(kind, sample, null, null, fp, seed,
         dev.matryoshka.adapt.TrainingListener.printing(err));
   }
 }

@@ -1,6 +1,7 @@
 package dev.matryoshka.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.matryoshka.codec.MatryoshkaPrefix;
 import dev.matryoshka.index.IndexSettings;
@@ -95,6 +96,12 @@ public final class InspectCommand implements Callable<Integer> {
             .put("prefix_quantization", settings.prefixEncoding() == MatryoshkaPrefix.Encoding.INT8 ? "int8" : "none");
         s.put("model", settings.modelName()).put("model_fingerprint", settings.modelFingerprint());
         s.put("adapter", settings.adapterKind()).put("adapter_fingerprint", settings.adapterFingerprint());
+        var cal = dev.matryoshka.index.IndexCalibration.read(ud);
+        if (cal != null) {
+          root.set("calibration", cal.toJsonNode());
+        } else {
+          root.putNull("calibration");
+        }
       }
       ObjectNode ext = root.putObject("bytes_by_extension");
       Map<String, Long> bytes = new TreeMap<>();
@@ -136,6 +143,10 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "model      %s%s%n", s.get("model").isNull() ? "none (precomputed vectors)" : s.get("model").asText(),
             s.get("model_fingerprint").isNull() ? "" : " sha256:" + s.get("model_fingerprint").asText().substring(0, 16));
         out.printf(Locale.ROOT, "adapter    %s%n", s.get("adapter").asText());
+        JsonNode cal = root.get("calibration");
+        out.printf(Locale.ROOT, "oversample %s%n", cal == null || cal.isNull()
+            ? "never calibrated (searches use " + dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE + "; run 'tune')"
+            : dev.matryoshka.search.Calibration.fromJson(cal.toString()).summary());
       }
       out.println("fields");
       for (var f : root.get("fields")) {

@@ -98,9 +98,16 @@ public final class ReindexCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the summary as JSON on stdout.")
   boolean json;
 
+  @picocli.CommandLine.Mixin CalibrationOptions calibration;
+
   @Override
   public Integer call() throws Exception {
     var err = spec.commandLine().getErr();
+    try {
+      calibration.check();
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     ReindexOptions o = new ReindexOptions()
         .prefixDims(prefixDims)
         .prefixEncoding(dev.matryoshka.codec.MatryoshkaPrefix.Encoding.parse(prefixQuantization))
@@ -140,6 +147,11 @@ public final class ReindexCommand implements Callable<Integer> {
     err.printf(Locale.ROOT, "total: read %,d, written %,d, skipped %,d%s; encoder %s%n",
         t.read(), t.written(), t.skippedTotal(), t.skipped().isEmpty() ? "" : " " + t.skipped(),
         s.encoderLoaded() ? "loaded (" + s.settings().modelName() + ")" : "not loaded");
+    dev.matryoshka.search.Calibration cal = null;
+    if (!calibration.skip && isLocalIndex(to)) {
+      // a new index (or a re-prefixed, re-merged one) has its own curve: measure it again
+      cal = calibration.runWithIndexModel(java.nio.file.Path.of(to), modelOptions, err, false);
+    }
     if (json) {
       ObjectNode n = new ObjectMapper().createObjectNode();
       n.put("from", from).put("to", to).put("read", t.read()).put("written", t.written())
@@ -147,10 +159,28 @@ public final class ReindexCommand implements Callable<Integer> {
           .put("written_this_run", s.writtenThisRun()).put("seconds", s.seconds())
           .put("encoder_loaded", s.encoderLoaded()).put("dims", s.settings().dims())
           .put("prefix_dims", s.settings().prefixDims()).put("resumed_from", s.resumedFrom());
+      if (cal != null) {
+        n.set("calibration", cal.toJsonNode());
+      }
       ObjectNode sk = n.putObject("skipped");
       t.skipped().forEach(sk::put);
       spec.commandLine().getOut().println(n);
     }
     return 0;
+  }
+
+  /** Whether the target is a folder holding a Matryoshka index (not an OpenSearch URL). */
+  private static boolean isLocalIndex(String to) {
+    if (to.startsWith("http://") || to.startsWith("https://")) {
+      return false;
+    }
+    java.nio.file.Path p = java.nio.file.Path.of(to);
+    try (var dir = org.apache.lucene.store.FSDirectory.open(p)) {
+      return java.nio.file.Files.isDirectory(p) && org.apache.lucene.index.DirectoryReader.indexExists(dir)
+          && dev.matryoshka.index.IndexSettings.fromUserData(
+              org.apache.lucene.index.SegmentInfos.readLatestCommit(dir).getUserData()) != null;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 }

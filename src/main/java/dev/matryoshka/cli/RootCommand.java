@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
       IndexCommand.class,
       SearchCommand.class,
       InspectCommand.class,
+      TuneCommand.class,
       EvalCommand.class,
       TrainAdapterCommand.class,
       ReindexCommand.class,

@@ -45,7 +45,8 @@ public final class SearchCommand implements Callable<Integer> {
   int k;
 
   @Option(names = "--oversample", paramLabel = "F",
-      description = "Candidates = ceil(k x F) (default: " + MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE + ").")
+      description = "Candidates = ceil(k x F) (default: the oversample calibrated with the index, see 'tune'; "
+          + MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE + " for an index never calibrated).")
   Float oversample;
 
   @picocli.CommandLine.Mixin ModelOptions modelOptions;
@@ -67,9 +68,9 @@ public final class SearchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    float os = oversample == null ? MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE : oversample;
     try {
-      MatryoshkaKnnQuery.candidates(k, os); // checks k and oversample before opening anything
+      // checks k and oversample before opening anything
+      MatryoshkaKnnQuery.candidates(k, oversample == null ? 1f : oversample);
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -96,11 +97,11 @@ public final class SearchCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         List<MatryoshkaSearcher.Hit> hits;
         if (mode.equals("hybrid")) {
-          var r = ts.hybrid(query.text, k, os, null, fusion, weight, depth);
+          var r = ts.hybrid(query.text, k, oversampleFor(ts.vectors()), null, fusion, weight, depth);
           if (r.note() != null) spec.commandLine().getErr().println("note: " + r.note());
           hits = r.hits();
         } else {
-          hits = ts.search(query.text, k, os, null);
+          hits = ts.search(query.text, k, oversampleFor(ts.vectors()), null);
         }
         print(ts.vectors(), hits, (System.nanoTime() - t0) / 1e6);
       }
@@ -109,11 +110,16 @@ public final class SearchCommand implements Callable<Integer> {
     float[] q = JsonlDocuments.parseVector(query.vectorJson, "--vector-json");
     try (MatryoshkaSearcher s = MatryoshkaSearcher.open(index)) {
       long t0 = System.nanoTime();
-      List<MatryoshkaSearcher.Hit> hits = s.search(q, k, os, null);
+      List<MatryoshkaSearcher.Hit> hits = s.search(q, k, oversampleFor(s), null);
       double ms = (System.nanoTime() - t0) / 1e6;
       print(s, hits, ms);
     }
     return 0;
+  }
+
+  /** The caller's oversample when given (it always wins), else the index's calibrated default. */
+  private float oversampleFor(MatryoshkaSearcher s) {
+    return oversample != null ? oversample : s.defaultOversample();
   }
 
   void print(MatryoshkaSearcher s, List<MatryoshkaSearcher.Hit> hits, double ms) throws Exception {

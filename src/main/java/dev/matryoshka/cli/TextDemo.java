@@ -12,7 +12,6 @@ import dev.matryoshka.index.MatryoshkaWriter;
 import dev.matryoshka.index.Similarity;
 import dev.matryoshka.index.SourceDocument;
 import dev.matryoshka.index.TextSearcher;
-import dev.matryoshka.search.MatryoshkaKnnQuery;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -58,6 +57,15 @@ final class TextDemo {
         p.update(ix.stats().written);
       }
       p.finish();
+      // as 'index' does: measure the oversample this corpus and model need, store it with the index
+      dev.matryoshka.search.Calibration c;
+      try (var ms = dev.matryoshka.index.MatryoshkaSearcher.open(dir)) {
+        var q = dev.matryoshka.index.IndexCalibration.pseudoQueries(ms, dir, enc, 200, 42);
+        c = dev.matryoshka.index.IndexCalibration.measure(ms, q, 10,
+            dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL);
+      }
+      dev.matryoshka.index.IndexCalibration.store(dir, c);
+      out.println("Calibrated: " + c.summary());
     }
     try (TextSearcher s = TextSearcher.open(dir, null, cmd.modelOptions.options())) {
       // the exact baseline scores the same stored full vectors the index reranks with
@@ -67,7 +75,7 @@ final class TextDemo {
       out.println();
       for (var q : ds.queries().subList(0, Math.min(4, ds.queries().size()))) {
         out.println("Q: " + q.text());
-        for (var h : s.search(q.text(), 3, MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE, null)) {
+        for (var h : s.search(q.text(), 3, null)) {
           var stored = s.vectors().stored(h.doc());
           out.printf(Locale.ROOT, "   %.4f  %-5s %s%n", h.score(), h.id(), stored.get("title"));
         }
@@ -76,7 +84,7 @@ final class TextDemo {
       Map<String, List<String>> runs = new HashMap<>();
       for (int i = 0; i < qv.length; i++) {
         qv[i] = s.queryVector(ds.queries().get(i).text());
-        runs.put(ds.queries().get(i).id(), s.vectors().search(qv[i], 10, MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE, null)
+        runs.put(ds.queries().get(i).id(), s.vectors().search(qv[i], 10, null)
             .stream().map(h -> h.id()).toList());
       }
       double idx = Metrics.evaluate(runs, ds.qrels()).ndcgAt10();
@@ -84,8 +92,8 @@ final class TextDemo {
       double exact64 = RetrievalEvaluator.exact(ds, qv, docVecs, ExactRetrieval.Similarity.COSINE, 64).ndcgAt10();
       out.println();
       out.printf(Locale.ROOT, "nDCG@10 over %d queries: exact full-dim %.4f | exact 64-dim prefix only %.4f | "
-          + "index path (64-dim graph + full rerank, oversample %.0f) %.4f%n",
-          qv.length, exact, exact64, MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE, idx);
+          + "index path (64-dim graph + full rerank, calibrated oversample %s) %.4f = %.3fx exact%n",
+          qv.length, exact, exact64, dev.matryoshka.search.Calibration.format(s.vectors().defaultOversample()), idx, idx / exact);
       out.println("Try: bin/matryoshka search --index " + dir + " --query \"how do bees make honey\"");
       out.flush();
     }

@@ -40,15 +40,20 @@ public final class EvalRunner {
    * @param prefixDims prefix dims of the index path
    * @param dims truncated dims for exact rows (those below the model's dims are used)
    * @param adapters adapters to compare ("none" first)
-   * @param oversample oversample of the index row
+   * @param oversample oversample of the index row; NaN: calibrate it as {@code index} does
    * @param curve oversample values for the index curve (empty: none)
+   * @param calibrateWith calibration queries when the oversample is NaN: {@code pseudo} or
+   *     {@code split:NAME}
+   * @param targetRecall the calibration's target recall@10 against exact search
    */
   public record Options(String model, EncoderOptions encoder, String split, int prefixDims,
-      int[] dims, List<String> adapters, float oversample, float[] curve, List<String> modes) {
-    /** bge-small-en-v1.5, test split, prefix 64, dims 32..256, no adapter, oversample 4, vector rows. */
+      int[] dims, List<String> adapters, float oversample, float[] curve, List<String> modes,
+      String calibrateWith, double targetRecall) {
+    /** bge-small-en-v1.5, test split, prefix 64, dims 32..256, none + auto adapters, calibrated oversample, vector rows. */
     public static Options defaults() {
       return new Options(Models.DEFAULT_MODEL, EncoderOptions.defaults(), "test", 64,
-          new int[] {32, 64, 128, 256}, List.of("none"), 4f, new float[0], List.of("vector"));
+          new int[] {32, 64, 128, 256}, List.of("none", "auto"), Float.NaN, new float[0], List.of("vector"),
+          EvalCalibration.PSEUDO, dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL);
     }
 
     boolean wants(String mode) {
@@ -60,7 +65,8 @@ public final class EvalRunner {
   public record CurvePoint(String adapter, float oversample, double ndcgAt10, double recallAt100, double mrrAt10) {}
 
   /** The report, the curve, and how long things took. */
-  public record Result(EvalReport report, List<CurvePoint> curve, Map<String, Double> seconds) {}
+  public record Result(EvalReport report, List<CurvePoint> curve, Map<String, Double> seconds,
+      Map<String, dev.matryoshka.search.Calibration> calibrations, String defaultAdapter) {}
 
   private EvalRunner() {}
 
@@ -105,8 +111,20 @@ public final class EvalRunner {
     EvalAdapters.Pairs pairs = o.adapters().stream().anyMatch(dev.matryoshka.index.AdapterBuilder::needsQueries) ? trainPairs(dir, ds, docs, cache, enc, log, seconds) : null;
     List<EvalReport.Row> rows = new ArrayList<>();
     List<CurvePoint> curve = new ArrayList<>();
+    Map<String, dev.matryoshka.search.Calibration> calibrations = new LinkedHashMap<>();
+    String defaultAdapter = null;
     boolean bm25Done = false;
-    for (String spec : o.adapters()) {
+    List<String> done = new ArrayList<>();
+    for (String asked : o.adapters()) {
+      String spec = EvalCalibration.resolve(asked, enc, docs.length);
+      if (asked.equals(dev.matryoshka.index.AdapterBuilder.AUTO)) {
+        defaultAdapter = EvalAdapters.label(spec);
+        log.printf(Locale.ROOT, "default adapter for %s (auto): %s%n", enc.info().name(), spec);
+      }
+      if (done.contains(spec)) {
+        continue;
+      }
+      done.add(spec);
       long ta = System.nanoTime();
       Adapter a = EvalAdapters.build(spec, docs, pairs, fp, log);
       seconds.put("adapter_" + spec, (System.nanoTime() - ta) / 1e9);
@@ -125,6 +143,14 @@ public final class EvalRunner {
         buildIndex(tmp, ds, d, full, o.prefixDims());
         seconds.put("index_build_" + spec, (System.nanoTime() - tb) / 1e9);
         try (MatryoshkaSearcher s = MatryoshkaSearcher.open(tmp)) {
+          float os = o.oversample();
+          if (Float.isNaN(os)) {
+            long tc = System.nanoTime();
+            var c = EvalCalibration.calibrate(s, dir, ds, o.calibrateWith(), a, enc, cache, o.targetRecall(), log);
+            seconds.put("calibration_" + spec, (System.nanoTime() - tc) / 1e9);
+            calibrations.put(label, c);
+            os = c.oversample();
+          }
           if (o.wants("bm25") && !bm25Done) {
             long tq = System.nanoTime();
             rows.add(EvalReport.Row.retrieval("bm25", 0, "none", bm25Scores(s, ds)));
@@ -133,18 +159,18 @@ public final class EvalRunner {
           }
           if (o.wants("hybrid")) {
             long tq = System.nanoTime();
-            rows.add(EvalReport.Row.retrieval("hybrid", o.prefixDims(), label, hybridScores(s, ds, q, o.oversample())));
+            rows.add(EvalReport.Row.retrieval("hybrid", o.prefixDims(), label, hybridScores(s, ds, q, os)));
             seconds.put("hybrid_queries_" + spec, (System.nanoTime() - tq) / 1e9);
           }
           long tv = System.nanoTime();
-          RetrievalScores main = indexScores(s, ds, q, o.oversample());
+          RetrievalScores main = indexScores(s, ds, q, os);
           seconds.put("index_queries_" + spec, (System.nanoTime() - tv) / 1e9);
           if (o.wants("vector")) {
             rows.add(EvalReport.Row.retrieval("index", o.prefixDims(), label, main));
           }
-          for (float os : o.curve()) {
-            RetrievalScores r = indexScores(s, ds, q, os);
-            curve.add(new CurvePoint(label, os, r.ndcgAt10(), r.recallAt100(), r.mrrAt10()));
+          for (float cos : o.curve()) {
+            RetrievalScores r = indexScores(s, ds, q, cos);
+            curve.add(new CurvePoint(label, cos, r.ndcgAt10(), r.recallAt100(), r.mrrAt10()));
           }
         }
       } finally {
@@ -153,7 +179,8 @@ public final class EvalRunner {
       log.printf(Locale.ROOT, "adapter %s evaluated%n", label);
       log.flush();
     }
-    return new Result(new EvalReport(ds.name(), enc.info().name(), rows), curve, seconds);
+    return new Result(new EvalReport(ds.name(), enc.info().name(), rows), curve, seconds, calibrations,
+        defaultAdapter);
   }
 
   private static EvalAdapters.Pairs trainPairs(Path dir, BeirDataset test, float[][] docVecs,
@@ -252,7 +279,18 @@ public final class EvalRunner {
     float[][] all = Stream.concat(java.util.Arrays.stream(e1), java.util.Arrays.stream(e2)).toArray(float[][]::new);
     int full = enc.info().dims();
     List<EvalReport.Row> rows = new ArrayList<>();
-    for (String spec : o.adapters()) {
+    Map<String, dev.matryoshka.search.Calibration> calibrations = new LinkedHashMap<>();
+    String defaultAdapter = null;
+    List<String> done = new ArrayList<>();
+    for (String asked : o.adapters()) {
+      String spec = EvalCalibration.resolve(asked, enc, all.length);
+      if (asked.equals(dev.matryoshka.index.AdapterBuilder.AUTO)) {
+        defaultAdapter = EvalAdapters.label(spec);
+      }
+      if (done.contains(spec)) {
+        continue;
+      }
+      done.add(spec);
       if (dev.matryoshka.index.AdapterBuilder.needsQueries(spec)) {
         log.println("skipping " + spec + " for STS: no query/document pairs");
         continue;
@@ -263,8 +301,15 @@ public final class EvalRunner {
       for (int dims : dimsFor(o.dims(), full)) {
         rows.add(EvalReport.Row.sts("exact", dims, EvalAdapters.label(spec), StsEvaluator.spearman(ds, a1, a2, dims)));
       }
+      if (o.wants("vector")) {
+        long tv = System.nanoTime();
+        rows.addAll(StsRetrieval.rows(ds, e1, e2, a, EvalAdapters.label(spec), o.prefixDims(), o.oversample(),
+            o.calibrateWith(), o.targetRecall(), enc, cache, calibrations, log));
+        seconds.put("sts_retrieval_" + spec, (System.nanoTime() - tv) / 1e9);
+      }
     }
-    return new Result(new EvalReport(ds.name(), enc.info().name(), rows), List.of(), seconds);
+    return new Result(new EvalReport(ds.name(), enc.info().name(), rows), List.of(), seconds, calibrations,
+        defaultAdapter);
   }
 
   private static void deleteTree(Path p) throws IOException {

@@ -28,6 +28,23 @@ public final class AdapterBuilder {
   public static final java.util.List<String> KINDS = java.util.List.of("none", "rotation", "rotation-centered", "rotation-supervised",
       "rotation-distilled", "learned", "learned-supervised");
 
+  /** The choice that lets the model decide; see {@link #auto}. */
+  public static final String AUTO = "auto";
+
+  /**
+   * What {@value #AUTO} means: a centred rotation (the cheapest adapter that keeps full-dimension
+   * scores exactly, and needs no queries) for text encoded by a model that was not trained for
+   * truncation, when the sample has enough vectors to fit one; no adapter otherwise (precomputed
+   * vectors: the user knows their model; a Matryoshka-trained model: its prefixes are already
+   * informative).
+   */
+  public static String auto(boolean encodedByModel, boolean trainedForTruncation, int samples, int dims) {
+    if (!encodedByModel || trainedForTruncation || samples < RotationAdapter.minSamples(dims)) {
+      return "none";
+    }
+    return "rotation-centered";
+  }
+
   /** Whether a choice trains on (query, relevant document) pairs. */
   public static boolean supervised(String spec) {
     return spec.equals("rotation-supervised") || spec.equals("learned-supervised") || spec.startsWith("learned-supervised:");

@@ -24,7 +24,7 @@ import org.apache.lucene.store.FSDirectory;
  *
  * <pre>{@code
  * try (var s = MatryoshkaSearcher.open(dir)) {
- *   for (var hit : s.search(queryVector, 10, 4f, null)) System.out.println(hit.id() + " " + hit.score());
+ *   for (var hit : s.search(queryVector, 10, null)) System.out.println(hit.id() + " " + hit.score());
  * }
  * }</pre>
  */
@@ -39,6 +39,7 @@ public final class MatryoshkaSearcher implements Closeable {
   private final IndexSettings settings;
   private final Map<String, String> userData;
   private final boolean hasText;
+  private final dev.matryoshka.search.Calibration calibration;
 
   private MatryoshkaSearcher(Directory dir, DirectoryReader reader) {
     this.dir = dir;
@@ -53,6 +54,7 @@ public final class MatryoshkaSearcher implements Closeable {
       throw new IllegalArgumentException("not a Matryoshka index (no settings in its commit)");
     }
     this.settings = s;
+    this.calibration = IndexCalibration.read(userData);
   }
 
   private static Map<String, String> readUserData(DirectoryReader r) {
@@ -110,7 +112,30 @@ public final class MatryoshkaSearcher implements Closeable {
     return reader.numDocs();
   }
 
-  /** Builds the query {@link #search} runs. */
+  /** The calibration stored with the index, or null when it was never calibrated. */
+  public dev.matryoshka.search.Calibration calibration() {
+    return calibration;
+  }
+
+  /**
+   * The oversample used when a caller gives none: the index's calibrated one, else {@link
+   * MatryoshkaKnnQuery#DEFAULT_OVERSAMPLE}.
+   */
+  public float defaultOversample() {
+    return calibration != null ? calibration.oversample() : MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE;
+  }
+
+  /** The query {@link #search(float[], int, Query)} runs: the default oversample. */
+  public MatryoshkaKnnQuery query(float[] vector, int k, Query filter) {
+    return query(vector, k, defaultOversample(), filter);
+  }
+
+  /** Top k by full-dimension similarity at the {@linkplain #defaultOversample() default oversample}. */
+  public List<Hit> search(float[] vector, int k, Query filter) throws IOException {
+    return search(vector, k, defaultOversample(), filter);
+  }
+
+  /** Builds the query {@link #search} runs (an explicit oversample always wins). */
   public MatryoshkaKnnQuery query(float[] vector, int k, float oversample, Query filter) {
     if (vector.length != settings.dims()) {
       throw new IllegalArgumentException(

@@ -16,7 +16,7 @@ import org.apache.lucene.search.Query;
  *
  * <pre>{@code
  * try (var s = TextSearcher.open(indexDir, null, EncoderOptions.defaults())) {
- *   s.search("how do vaccines train the immune system", 10, 4f, null);
+ *   s.search("how do vaccines train the immune system", 10, null); // the index's calibrated oversample
  * }
  * }</pre>
  */
@@ -84,7 +84,12 @@ public final class TextSearcher implements Closeable {
     return adapter.apply(encoder.encodeQuery(text));
   }
 
-  /** Top k documents for a text query. */
+  /** Top k documents for a text query, at the index's default (calibrated) oversample. */
+  public List<MatryoshkaSearcher.Hit> search(String text, int k, Query filter) throws IOException {
+    return searcher.search(queryVector(text), k, filter);
+  }
+
+  /** Top k documents for a text query at an explicit oversample. */
   public List<MatryoshkaSearcher.Hit> search(String text, int k, float oversample, Query filter)
       throws IOException {
     return searcher.search(queryVector(text), k, oversample, filter);

@@ -28,8 +28,8 @@ import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 
 /**
- * Prefix-then-rerank k-NN: walks the field's prefix graph for {@code ceil(k × oversample)}
- * candidates per segment, rescores them with the full vectors, and returns the top {@code k} with
+ * Prefix-then-rerank k-NN: walks the field's prefix graph for {@code K = ceil(k × oversample)}
+ * candidates, rescores them with the full vectors, and returns the top {@code k} with
  * full-dimension scores in Lucene's score convention — the same scores a {@link
  * KnnFloatVectorQuery} gives on full vectors, so results can be mixed with it.
  *
@@ -39,7 +39,9 @@ import org.apache.lucene.util.hnsw.RandomVectorScorer;
  * }</pre>
  *
  * <p>Lucene's own machinery does the candidate search: filters, deleted documents, per-segment
- * optimistic collection, and the switch to exact search when a filter leaves few documents. On top
+ * optimistic collection (a segment holding a share {@code p} of the documents is first searched
+ * for {@code max(1, K·p + 16·sqrt(K·p·(1-p)))} candidates, and again for {@code K} when all of
+ * them beat the merged k-th full-dimension score; see {@code ManySegmentRecallTest}), and the switch to exact search when a filter leaves few documents. On top
  * of it, segments with at most {@link #exactSearchThreshold} vectors are searched exactly at full
  * dimension (a graph walk costs more than scanning them). An optional funnel rescores candidates
  * at an intermediate prefix length first (e.g. 64 → 256 → full), so only the best few pay for a
