@@ -100,23 +100,27 @@ class BeirDatasetTest {
   }
 
   @Test
-  void realSciFactHasExpectedCounts() throws IOException {
-    Path scifact = SharedData.folder("scifact");
-    BeirDataset test = BeirDataset.load(scifact, "test");
-    assertEquals(5183, test.docs().size());
-    assertEquals(300, test.queries().size());
-    assertEquals(339, test.qrels().values().stream().mapToInt(Map::size).sum());
-    assertEquals("scifact", test.name());
-    assertTrue(test.docTexts().stream().noneMatch(String::isBlank));
-    BeirDataset.Document first = test.docs().get(0);
-    assertEquals("4983", first.id());
-    assertTrue(first.encodingText().startsWith(
-        "Microstructural development of human newborn cerebral white matter assessed in vivo by "
-            + "diffusion tensor magnetic resonance imaging. Alterations of the architecture"));
-
-    BeirDataset train = BeirDataset.load(scifact, "train");
-    assertEquals(809, train.queries().size());
-    assertEquals(919, train.qrels().values().stream().mapToInt(Map::size).sum());
+  void projectTestCorpusHasItsDocumentedCounts() throws IOException {
+    // the counts test-corpus/README.md states, so the README and the files cannot drift apart
+    BeirDataset ds = BeirDataset.load(TestCorpus.dir(), "test");
+    assertEquals(TestCorpus.DOCS, ds.docs().size());
+    assertEquals(TestCorpus.QUERIES, ds.queries().size());
+    assertEquals(81, ds.qrels().values().stream().mapToInt(Map::size).sum());
+    for (var e : ds.qrels().entrySet()) {
+      long best = e.getValue().values().stream().filter(s -> s == 2).count();
+      assertEquals(1, best, "query " + e.getKey() + " must have exactly one passage scored 2");
+      assertTrue(e.getValue().size() <= 3, "query " + e.getKey() + ": " + e.getValue());
+    }
+    assertEquals("test-corpus", ds.name());
+    assertTrue(ds.docTexts().stream().noneMatch(String::isBlank));
+    BeirDataset.Document first = ds.docs().get(0);
+    assertEquals("p001", first.id());
+    assertEquals("Why stars twinkle", first.title());
+    assertTrue(first.encodingText().startsWith("Why stars twinkle Stars appear to twinkle because"),
+        first.encodingText());
+    assertEquals("q01", ds.queries().get(0).id());
+    assertThrows(NoSuchFileException.class, () -> BeirDataset.load(TestCorpus.dir(), "train"),
+        "test-corpus has a test split only");
   }
 
   interface IoCall {

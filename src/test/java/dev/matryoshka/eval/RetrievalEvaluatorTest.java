@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RetrievalEvaluatorTest {
+  private static final double NDCG_FLOOR = 0.15; // measured 0.257 (nDCG) and 0.246 (MRR)
+  private static final int PREFIX = 16;
+
   @TempDir Path dir;
 
   @Test
@@ -50,23 +53,27 @@ class RetrievalEvaluatorTest {
   }
 
   @Test
-  void realSciFactOracleScoresOneAndHashedWordsBeatChance() throws IOException {
-    BeirDataset ds = BeirDataset.load(SharedData.folder("scifact"), "test");
+  void testCorpusOracleScoresOneAndHashedWordsBeatChance() throws IOException {
+    BeirDataset ds = TestCorpus.load();
     List<List<String>> oracle = ds.queries().stream()
         .map(q -> List.copyOf(ds.qrels().get(q.id()).keySet())).toList();
     RetrievalScores perfect = RetrievalEvaluator.evaluate(ds, oracle);
-    assertEquals(new RetrievalScores(1.0, 1.0, 1.0, 300), perfect);
+    assertEquals(new RetrievalScores(1.0, 1.0, 1.0, TestCorpus.QUERIES), perfect);
 
     // a hashed bag of words is a crude lexical embedding: enough to prove the whole path
-    // (texts -> matrices -> multi-threaded exact top-100 -> ids -> metrics) lines up
+    // (texts -> matrices -> multi-threaded exact top-100 -> ids -> metrics) lines up. Chance
+    // level on 240 passages is an nDCG@10 near 0.02; the queries paraphrase their answers, so
+    // words alone do not get close to 1 either
     int dim = 512;
     float[][] docs = ds.docTexts().stream().map(t -> hashed(t, dim)).toArray(float[][]::new);
     float[][] queries = ds.queryTexts().stream().map(t -> hashed(t, dim)).toArray(float[][]::new);
     RetrievalScores s = RetrievalEvaluator.exact(ds, queries, docs, ExactRetrieval.Similarity.COSINE, dim);
-    assertEquals(300, s.queries());
-    assertTrue(s.ndcgAt10() > 0.2 && s.recallAt100() > s.ndcgAt10() && s.mrrAt10() > 0.2, s.toString());
-    RetrievalScores p64 = RetrievalEvaluator.exact(ds, queries, docs, ExactRetrieval.Similarity.COSINE, 64);
-    assertTrue(p64.ndcgAt10() < s.ndcgAt10(), "a 64-dim hash prefix must lose information: " + p64);
+    System.out.println("hashed words on test-corpus, 512 dims: " + s);
+    assertEquals(TestCorpus.QUERIES, s.queries());
+    assertTrue(s.ndcgAt10() > NDCG_FLOOR && s.recallAt100() > s.ndcgAt10() && s.mrrAt10() > NDCG_FLOOR, s.toString());
+    RetrievalScores p16 = RetrievalEvaluator.exact(ds, queries, docs, ExactRetrieval.Similarity.COSINE, PREFIX);
+    System.out.println("hashed words on test-corpus, " + PREFIX + "-dim prefix: " + p16);
+    assertTrue(p16.ndcgAt10() < s.ndcgAt10(), "a " + PREFIX + "-dim hash prefix must lose information: " + p16);
   }
 
   private static float[] hashed(String text, int dim) {

@@ -1,32 +1,36 @@
 package dev.matryoshka.opensearch;
 
-import dev.matryoshka.adapt.Adapter;
-import dev.matryoshka.adapt.AdapterIO;
-import dev.matryoshka.adapt.TestAdapters;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.matryoshka.adapt.Adapter;
+import dev.matryoshka.adapt.AdapterIO;
+import dev.matryoshka.adapt.TestAdapters;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
-/** One real node with our zip installed; the tests share it to keep node starts few. */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+/**
+ * One real node with our zip installed. The tests share the node, since a start costs tens of
+ * seconds, but nothing else: each creates the indices and pipelines it uses, under names no
+ * other test uses, so any one of them passes alone ({@code -Dit.test=SingleNodeIT#method}) and
+ * in any order. After each test the node's log must hold no stack trace of ours from that test.
+ */
 class SingleNodeIT {
   private static TestCluster cluster;
   private static Rest rest;
+  /** Length of the node log when the running test started. */
+  private long logMark;
 
   @BeforeAll
   static void startNode() throws Exception {
@@ -41,8 +45,25 @@ class SingleNodeIT {
     }
   }
 
+  @BeforeEach
+  void markLog() throws Exception {
+    logMark = cluster.log(0).length();
+  }
+
+  @AfterEach
+  void nodeLogHasNoStackTraceOfOurs() throws Exception {
+    // OpenSearch itself logs every mapping refused at index creation with its stack trace, for
+    // core field types too; any other entry with a frame of ours is a bug
+    String log = cluster.log(0);
+    String added = log.substring((int) Math.min(logMark, log.length()));
+    for (String entry : added.split("\n(?=\\[\\d{4}-)")) {
+      if (!entry.contains("failed on parsing mappings on index creation")) {
+        assertFalse(entry.contains("at dev.matryoshka."), "stack trace in node log:\n" + entry);
+      }
+    }
+  }
+
   @Test
-  @Order(1)
   void pluginIsListed() {
     JsonNode plugins = rest.ok("GET", "/_cat/plugins?format=json", null);
     boolean found = false;
@@ -53,26 +74,13 @@ class SingleNodeIT {
   }
 
   @Test
-  @Order(2)
-  void vectorsIndex() throws Exception {
-    rest.ok("PUT", "/vectors", Json.index(1, 0, "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4}"));
-    Random r = new Random(42);
-    StringBuilder bulk = new StringBuilder();
-    for (int i = 0; i < 50; i++) {
-      bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n{\"emb\":[");
-      for (int d = 0; d < 8; d++) {
-        bulk.append(d == 0 ? "" : ",").append(r.nextFloat() - 0.5f);
-      }
-      bulk.append("]}\n");
-    }
-    JsonNode res = Json.bulk(rest, "/vectors/_bulk?refresh=true", bulk.toString());
-    assertFalse(res.path("errors").asBoolean(), res.toString());
+  void bulkVectorsAreIndexedAndCounted() {
+    createVectors("vectors");
     rest.ok("POST", "/vectors/_flush", null);
-    assertEquals(50, rest.ok("GET", "/vectors/_count", null).path("count").asInt());
+    assertEquals(VECTORS, rest.ok("GET", "/vectors/_count", null).path("count").asInt());
   }
 
   @Test
-  @Order(3)
   void malformedMappingsAreBadRequests() {
     expect400("/bad1", Json.index(1, 0, "\"e\":{\"type\":\"matryoshka_vector\",\"dims\":0}"), "[dims]");
     expect400("/bad2", Json.index(1, 0, "\"e\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":8}"), "[prefix_dims]");
@@ -85,25 +93,25 @@ class SingleNodeIT {
   }
 
   @Test
-  @Order(4)
   void wrongDimsDocumentIsBadRequest() {
-    Rest.Response r = rest.call("PUT", "/vectors/_doc/bad", "{\"emb\":[1,2,3]}");
+    rest.ok("PUT", "/wrong-dims", Json.index(1, 0, VECTORS_FIELD));
+    Rest.Response r = rest.call("PUT", "/wrong-dims/_doc/bad", "{\"emb\":[1,2,3]}");
     assertEquals(400, r.status(), r.body());
     assertTrue(r.body().contains("the field has 8"), r.body());
   }
 
   @Test
-  @Order(5)
   void vectorQueryGivesExactTopKWithFullDimScores() {
     // 50 docs sit in one small segment, which the query searches exactly: the answer is known
+    createVectors("exact");
     Random r = new Random(7);
     float[] q = new float[8];
     for (int d = 0; d < 8; d++) {
       q[d] = r.nextFloat() - 0.5f;
     }
-    JsonNode hits = rest.ok("POST", "/vectors/_search", knn("emb", Json.floats(q), 5, 2)).path("hits").path("hits");
+    JsonNode hits = rest.ok("POST", "/exact/_search", knn("emb", Json.floats(q), 5, 2)).path("hits").path("hits");
     assertEquals(5, hits.size(), hits.toString());
-    JsonNode all = rest.ok("POST", "/vectors/_search", "{\"size\":100,\"query\":{\"match_all\":{}}}").path("hits").path("hits");
+    JsonNode all = rest.ok("POST", "/exact/_search", "{\"size\":100,\"query\":{\"match_all\":{}}}").path("hits").path("hits");
     java.util.List<double[]> scored = new java.util.ArrayList<>();
     for (JsonNode h : all) {
       float[] v = Json.toFloats(h.path("_source").path("emb"));
@@ -117,8 +125,8 @@ class SingleNodeIT {
   }
 
   @Test
-  @Order(6)
   void malformedQueriesAreBadRequests() {
+    createVectors("malformed-queries");
     String v8 = "[1,2,3,4,5,6,7,8]";
     expectSearch400("{\"query\":{\"matryoshka_knn\":{\"vector\":" + v8 + ",\"k\":3}}}", "[field]");
     expectSearch400(knn("emb", "[1,2,3]", 3, 2), "3 dims");
@@ -129,7 +137,6 @@ class SingleNodeIT {
   }
 
   @Test
-  @Order(7)
   void adapterInTheMappingMapsDocumentsAndQueries() throws Exception {
     // a non-orthogonal adapter changes cosines, so the scores show whether it was applied to
     // both sides: node scores must equal cos(A q, A d), not cos(q, d)
@@ -186,7 +193,6 @@ class SingleNodeIT {
   }
 
   @Test
-  @Order(8)
   void int8PrefixQuantizationInTheMapping() throws Exception {
     rest.ok("PUT", "/quant", Json.index(1, 0,
         "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":16,\"prefix_dims\":4,\"prefix_quantization\":\"int8\"}"));
@@ -229,39 +235,43 @@ class SingleNodeIT {
   }
 
   @Test
-  @Order(10)
   void textSearchThroughPipelineMatchesEmbeddedLibraryAndSurvivesRestart() throws Exception {
-    SciFact data = SciFact.load(DOCS, QUERIES);
-    rest.ok("PUT", "/_ingest/pipeline/embed", "{\"processors\":[{\"matryoshka_embed\":"
-        + "{\"field\":\"text\",\"target_field\":\"emb\",\"model\":\"bge-small-en-v1.5\"}}]}");
-    rest.ok("PUT", "/scifact", Json.index(1, 0, TEXT_FIELDS));
-    data.bulkIndex(rest, "scifact", "embed");
-    rest.ok("POST", "/scifact/_forcemerge?max_num_segments=1", null);
-    rest.ok("POST", "/scifact/_refresh", null);
-    assertEquals(DOCS, rest.ok("GET", "/scifact/_count", null).path("count").asInt());
-    JsonNode segments = rest.ok("GET", "/scifact/_segments", null);
+    NodeCorpus data = NodeCorpus.load();
+    assertEquals(240, data.size());
+    assertEquals(60, data.queries());
+    createEmbedPipeline();
+    rest.ok("PUT", "/corpus", Json.index(1, 0, TEXT_FIELDS));
+    data.bulkIndex(rest, "corpus", EMBED_PIPELINE);
+    rest.ok("POST", "/corpus/_forcemerge?max_num_segments=1", null);
+    rest.ok("POST", "/corpus/_refresh", null);
+    assertEquals(data.size(), rest.ok("GET", "/corpus/_count", null).path("count").asInt());
+    JsonNode segments = rest.ok("GET", "/corpus/_segments", null);
     assertEquals(1, segments.findValues("segments").get(0).size(), segments.toString());
+    createVectors("kept-vectors"); // a vector-only index must come back from the restart too
 
     // A merge forced to one segment builds the prefix graph from scratch over the documents in
     // segment order, so the graph is a function of the documents and their order. The library
     // indexes the node's vectors in the node's order (OpenSearch shuffles segments on a forced
     // merge, so that is not the bulk order) and must then answer exactly as the node does, at
-    // the approximate oversample too.
-    float[][] vectors = data.nodeVectors(rest, "scifact", 16);
-    List<Integer> order = data.nodeDocOrder(rest, "scifact");
-    List<List<Hit>> nodeExact = data.searchNode(rest, "scifact", K, EXHAUSTIVE_OVERSAMPLE);
-    Hit.assertSame(data.searchEmbedded(vectors, order, K, EXHAUSTIVE_OVERSAMPLE), nodeExact, "embedded library vs node, exhaustive");
-    List<List<Hit>> node = data.searchNode(rest, "scifact", K, OVERSAMPLE);
+    // the approximate oversample too. 240 documents are above the exact-search threshold (128),
+    // so at oversample 5 both walk the prefix graph.
+    float[][] vectors = data.nodeVectors(rest, "corpus", 16);
+    List<Integer> order = data.nodeDocOrder(rest, "corpus");
+    float exhaustive = (float) data.size() / K;
+    List<List<Hit>> nodeExact = data.searchNode(rest, "corpus", K, exhaustive);
+    Hit.assertSame(data.searchEmbedded(vectors, order, K, exhaustive), nodeExact, "embedded library vs node, exhaustive");
+    List<List<Hit>> node = data.searchNode(rest, "corpus", K, OVERSAMPLE);
     Hit.assertSame(data.searchEmbedded(vectors, order, K, OVERSAMPLE), node, "embedded library vs node, oversample " + OVERSAMPLE);
 
     cluster.restart();
-    assertEquals(50, rest.ok("GET", "/vectors/_count", null).path("count").asInt());
-    Hit.assertSame(node, data.searchNode(rest, "scifact", K, OVERSAMPLE), "before vs after restart");
+    assertEquals(VECTORS, rest.ok("GET", "/kept-vectors/_count", null).path("count").asInt());
+    Hit.assertSame(node, data.searchNode(rest, "corpus", K, OVERSAMPLE), "before vs after restart");
+    Hit.assertSame(nodeExact, data.searchNode(rest, "corpus", K, exhaustive), "before vs after restart, exhaustive");
   }
 
   @Test
-  @Order(11)
   void reindexFromTextOnlyIndexThroughPipeline() {
+    createEmbedPipeline();
     rest.ok("PUT", "/plain", "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0}}");
     StringBuilder bulk = new StringBuilder();
     for (int i = 0; i < 40; i++) {
@@ -270,7 +280,7 @@ class SingleNodeIT {
     }
     assertFalse(Json.bulk(rest, "/plain/_bulk?refresh=true", bulk.toString()).path("errors").asBoolean());
     rest.ok("PUT", "/rich", Json.index(1, 0, TEXT_FIELDS));
-    JsonNode res = rest.ok("POST", "/_reindex?refresh=true", "{\"source\":{\"index\":\"plain\"},\"dest\":{\"index\":\"rich\",\"pipeline\":\"embed\"}}");
+    JsonNode res = rest.ok("POST", "/_reindex?refresh=true", "{\"source\":{\"index\":\"plain\"},\"dest\":{\"index\":\"rich\",\"pipeline\":\"" + EMBED_PIPELINE + "\"}}");
     assertEquals(40, res.path("created").asInt(), res.toString());
     assertEquals(0, res.path("failures").size(), res.toString());
     JsonNode hits = rest.ok("POST", "/rich/_search", "{\"query\":{\"matryoshka_knn\":{\"field\":\"emb\",\"query_text\":\"document number 7\",\"k\":3}}}")
@@ -280,7 +290,6 @@ class SingleNodeIT {
   }
 
   @Test
-  @Order(12)
   void unknownModelInProcessorIsBadRequest() {
     Rest.Response r = rest.call("PUT", "/_ingest/pipeline/bad", "{\"processors\":[{\"matryoshka_embed\":"
         + "{\"field\":\"text\",\"target_field\":\"emb\",\"model\":\"no-such-model\"}}]}");
@@ -289,18 +298,42 @@ class SingleNodeIT {
     r = rest.call("PUT", "/_ingest/pipeline/bad", "{\"processors\":[{\"matryoshka_embed\":{\"target_field\":\"emb\"}}]}");
     assertEquals(400, r.status(), r.body());
     assertTrue(r.body().contains("field"), r.body());
-    r = rest.call("POST", "/scifact/_search", "{\"query\":{\"matryoshka_knn\":{\"field\":\"emb\",\"query_text\":\" \",\"k\":3}}}");
+    rest.ok("PUT", "/blank-query", Json.index(1, 0, TEXT_FIELDS));
+    r = rest.call("POST", "/blank-query/_search", "{\"query\":{\"matryoshka_knn\":{\"field\":\"emb\",\"query_text\":\" \",\"k\":3}}}");
     assertEquals(400, r.status(), r.body());
+    assertTrue(r.body().contains("[query_text] must not be empty"), r.body());
   }
 
-  private static final int DOCS = 1000;
-  private static final int QUERIES = 50;
   private static final int K = 10;
   private static final float OVERSAMPLE = 5;
-  private static final float EXHAUSTIVE_OVERSAMPLE = (float) DOCS / K;
+  private static final int VECTORS = 50;
+  private static final String VECTORS_FIELD = "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4}";
+  private static final String EMBED_PIPELINE = "embed";
   private static final String TEXT_FIELDS =
       "\"text\":{\"type\":\"text\"},\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":384,\"prefix_dims\":64,"
           + "\"similarity\":\"cosine\",\"model\":\"bge-small-en-v1.5\"}";
+
+  /** Creates {@code index} (8 dims, prefix 4) holding {@value #VECTORS} seeded random vectors. */
+  private static void createVectors(String index) {
+    rest.ok("PUT", "/" + index, Json.index(1, 0, VECTORS_FIELD));
+    Random r = new Random(42);
+    StringBuilder bulk = new StringBuilder();
+    for (int i = 0; i < VECTORS; i++) {
+      bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n{\"emb\":[");
+      for (int d = 0; d < 8; d++) {
+        bulk.append(d == 0 ? "" : ",").append(r.nextFloat() - 0.5f);
+      }
+      bulk.append("]}\n");
+    }
+    JsonNode res = Json.bulk(rest, "/" + index + "/_bulk?refresh=true", bulk.toString());
+    assertFalse(res.path("errors").asBoolean(), res.toString());
+  }
+
+  /** The text-embedding pipeline; a PUT of the same body is idempotent, so tests need not share it. */
+  private static void createEmbedPipeline() {
+    rest.ok("PUT", "/_ingest/pipeline/" + EMBED_PIPELINE, "{\"processors\":[{\"matryoshka_embed\":"
+        + "{\"field\":\"text\",\"target_field\":\"emb\",\"model\":\"bge-small-en-v1.5\"}}]}");
+  }
 
   static String knn(String field, String vector, int k, float oversample) {
     return "{\"size\":" + Math.max(k, 1) + ",\"query\":{\"matryoshka_knn\":{\"field\":\"" + field + "\",\"vector\":" + vector
@@ -308,21 +341,9 @@ class SingleNodeIT {
   }
 
   static void expectSearch400(String body, String mention) {
-    Rest.Response r = rest.call("POST", "/vectors/_search", body);
+    Rest.Response r = rest.call("POST", "/malformed-queries/_search", body);
     assertEquals(400, r.status(), r.body());
     assertTrue(r.body().contains(mention), "expected the message to mention " + mention + ": " + r.body());
-  }
-
-  @Test
-  @Order(100)
-  void nodeLogHasNoStackTraceOfOurs() throws Exception {
-    // OpenSearch itself logs every mapping refused at index creation with its stack trace, for
-    // core field types too; any other entry with a frame of ours is a bug
-    for (String entry : cluster.log(0).split("\n(?=\\[\\d{4}-)")) {
-      if (!entry.contains("failed on parsing mappings on index creation")) {
-        assertFalse(entry.contains("at dev.matryoshka."), "stack trace in node log:\n" + entry);
-      }
-    }
   }
 
   static void expect400(String index, String body, String mention) {

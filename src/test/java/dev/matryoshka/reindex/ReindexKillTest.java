@@ -27,10 +27,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 7's kill test: reindex the SciFact corpus in a child JVM, {@code kill -9} it at a random
- * point, rerun the same command, five times; then check the index holds exactly the source ids
- * once each, CheckIndex is clean, and searches equal those of a clean one-shot reindex. The
- * source carries seeded synthetic vectors for the SciFact ids, so the children need no encoder.
+ * Issue 7's kill test: reindex a 5,000-document source in a child JVM, {@code kill -9} it at a
+ * random point, rerun the same command, five times; then check the index holds exactly the source
+ * ids once each, CheckIndex is clean, and searches equal those of a clean one-shot reindex. The
+ * source is generated (unsorted ids, titles, seeded synthetic Matryoshka-like vectors), so the
+ * children need no encoder and the test needs no data outside the repository.
  */
 class ReindexKillTest {
 
@@ -38,14 +39,16 @@ class ReindexKillTest {
 
   static final int DIMS = 64;
   static final int PREFIX = 16;
+  /** Enough documents (about 100 commits) that kills land mid-run on a fast machine too. */
+  static final int DOCS = 5000;
 
   @Test
   void killNineFiveTimesThenResume() throws Exception {
-    var corpus = TestData.lines(TestData.scifactCorpus(), 0);
-    Path vectors = tmp.resolve("scifact-vectors.jsonl");
+    var corpus = TestData.syntheticCorpus(DOCS);
+    Path vectors = tmp.resolve("source-vectors.jsonl");
     List<String> ids = TestData.writeVectors(corpus, DIMS, 7L, vectors);
     int n = ids.size();
-    assertEquals(n, new HashSet<>(ids).size(), "SciFact ids are unique");
+    assertEquals(n, new HashSet<>(ids).size(), "source ids are unique");
 
     Path clean = tmp.resolve("clean");
     Path killed = tmp.resolve("killed");

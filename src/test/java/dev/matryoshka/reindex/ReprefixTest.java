@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The text path with the real model on a 200-document SciFact slice, then a re-prefix 64 → 128
+ * The text path with the real model on 200 passages of the project's test-corpus, then a re-prefix 64 → 128
  * that must not load the encoder and must give the same index as a fresh text build at 128.
  */
 class ReprefixTest {
@@ -29,13 +29,15 @@ class ReprefixTest {
 
   @Test
   void textSliceThenReprefixWithoutEncoderEqualsFreshBuild() throws Exception {
-    Path corpus = TestData.scifactCorpus();
+    Path corpus = TestData.testCorpus();
     List<JsonNode> docs = TestData.lines(corpus, 200);
+    assertEquals(200, docs.size());
     Path slice = tmp.resolve("slice.jsonl");
     List<String> lines = new ArrayList<>();
     for (JsonNode d : docs) lines.add(d.toString());
     Files.write(slice, lines, StandardCharsets.UTF_8);
     List<JsonNode> queries = TestData.lines(corpus.resolveSibling("queries.jsonl"), 30);
+    assertEquals(30, queries.size());
 
     List<String> log = new ArrayList<>();
     Reindexer.Listener listener = log::add;

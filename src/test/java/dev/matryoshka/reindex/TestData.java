@@ -1,7 +1,5 @@
 package dev.matryoshka.reindex;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,13 +28,29 @@ final class TestData {
 
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The SciFact corpus from the shared data folder, or the test is skipped. */
-  static Path scifactCorpus() {
-    String root = System.getProperty("matryoshka.shared.data", "../shared/data");
-    Path f = Path.of(root).resolve("scifact/corpus.jsonl").normalize();
-    assumeTrue(Files.isRegularFile(f), "shared data " + f + " is absent (set -Dmatryoshka.shared.data); skipping");
-    return f;
+  /** The project's own {@code test-corpus/corpus.jsonl} (240 passages). */
+  static Path testCorpus() {
+    return dev.matryoshka.eval.TestCorpus.corpus();
   }
+
+  /**
+   * {@code n} corpus entries ({@code _id}, {@code title}) made up for tests that need more
+   * documents than test-corpus has. The ids are unique but not in sorted order (a multiplicative
+   * permutation), so nothing can lean on the source order being the id order.
+   */
+  static List<JsonNode> syntheticCorpus(int n) {
+    if (n > PERMUTATION_MODULUS) {
+      throw new IllegalArgumentException("n must be <= " + PERMUTATION_MODULUS + "; got=" + n);
+    }
+    List<JsonNode> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      long id = (long) (i + 1) * 7919 % PERMUTATION_MODULUS;
+      out.add(JSON.createObjectNode().put("_id", Long.toString(id)).put("title", "synthetic passage " + i));
+    }
+    return out;
+  }
+
+  private static final int PERMUTATION_MODULUS = 100_003; // prime, so i -> i * 7919 is one-to-one
 
   /** The first {@code limit} lines of a JSONL file (all when limit ≤ 0). */
   static List<JsonNode> lines(Path file, int limit) throws IOException {

@@ -9,17 +9,14 @@ import dev.matryoshka.document.MatryoshkaVectorField;
 import dev.matryoshka.encode.EncoderOptions;
 import dev.matryoshka.encode.Models;
 import dev.matryoshka.encode.TextEncoder;
+import dev.matryoshka.eval.BeirDataset;
+import dev.matryoshka.eval.TestCorpus;
 import dev.matryoshka.search.MatryoshkaKnnQuery;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
@@ -34,41 +31,34 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.store.ByteBuffersDirectory;
 
 /**
- * A slice of BEIR SciFact from the shared data folder ({@code matryoshka.shared.data}): the first
- * documents of the corpus (title + " " + text, as the library's JSONL reader joins them) and the
- * first test queries, searched on a node and with the embedded library.
+ * The project's own {@code test-corpus/} (240 passages, 60 queries; see {@link TestCorpus}): its
+ * passages' text ({@code title + " " + text}, as the library's BEIR reader joins them) sent
+ * through a node's pipeline, and its queries searched on the node and with the embedded library.
  */
-final class SciFact {
+final class NodeCorpus {
   private final List<String> ids = new ArrayList<>();
   private final List<String> texts = new ArrayList<>();
   private final List<String> queries = new ArrayList<>();
 
-  static SciFact load(int docs, int queries) throws IOException {
-    Path dir = Path.of(System.getProperty("matryoshka.shared.data", "../shared/data")).resolve("scifact");
-    SciFact s = new SciFact();
-    try (BufferedReader in = Files.newBufferedReader(dir.resolve("corpus.jsonl"))) {
-      for (String line; s.ids.size() < docs && (line = in.readLine()) != null; ) {
-        JsonNode n = Rest.JSON.readTree(line);
-        s.ids.add(n.path("_id").asText());
-        s.texts.add((n.path("title").asText("") + " " + n.path("text").asText("")).trim());
-      }
+  static NodeCorpus load() {
+    BeirDataset ds = TestCorpus.load();
+    NodeCorpus c = new NodeCorpus();
+    for (BeirDataset.Document d : ds.docs()) {
+      c.ids.add(d.id());
+      c.texts.add(d.encodingText());
     }
-    Set<String> wanted = new LinkedHashSet<>();
-    for (String line : Files.readAllLines(dir.resolve("qrels/test.tsv"))) {
-      String qid = line.split("\t")[0];
-      if (!qid.equals("query-id") && wanted.size() < queries) {
-        wanted.add(qid);
-      }
-    }
-    Map<String, String> text = new HashMap<>();
-    for (String line : Files.readAllLines(dir.resolve("queries.jsonl"))) {
-      JsonNode n = Rest.JSON.readTree(line);
-      text.put(n.path("_id").asText(), n.path("text").asText());
-    }
-    for (String qid : wanted) {
-      s.queries.add(text.get(qid));
-    }
-    return s;
+    c.queries.addAll(ds.queryTexts());
+    return c;
+  }
+
+  /** Number of documents. */
+  int size() {
+    return ids.size();
+  }
+
+  /** Number of queries. */
+  int queries() {
+    return queries.size();
   }
 
   /** Indexes the documents' text through {@code pipeline}, 100 per bulk request. */
