@@ -2,9 +2,7 @@ package dev.matryoshka.opensearch;
 
 import dev.matryoshka.search.MatryoshkaKnnQuery;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import org.apache.lucene.search.Query;
 import org.opensearch.core.common.ParsingException;
@@ -140,25 +138,11 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
   }
 
   private static float[] parseVector(XContentParser parser) throws IOException {
-    if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
-      throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] must be an array of numbers");
+    try {
+      return VectorArrays.read(parser, "[" + NAME + "] [vector]");
+    } catch (IllegalArgumentException e) {
+      throw new ParsingException(parser.getTokenLocation(), e.getMessage());
     }
-    List<Float> values = new ArrayList<>();
-    for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_ARRAY; t = parser.nextToken()) {
-      if (t != XContentParser.Token.VALUE_NUMBER) {
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] must hold numbers only");
-      }
-      float v = parser.floatValue();
-      if (!Float.isFinite(v)) {
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] holds a non-finite number");
-      }
-      values.add(v);
-    }
-    float[] out = new float[values.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = values.get(i);
-    }
-    return out;
   }
 
   @Override

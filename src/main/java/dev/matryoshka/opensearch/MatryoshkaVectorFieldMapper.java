@@ -5,7 +5,6 @@ import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
 import dev.matryoshka.codec.MatryoshkaPrefix;
 import dev.matryoshka.document.MatryoshkaVectorField;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -279,27 +278,11 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     if (parser.currentToken() == XContentParser.Token.VALUE_NULL) {
       return;
     }
-    if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
-      throw new IllegalArgumentException(
-          "field [" + name() + "] expects an array of " + type.dims() + " numbers; got " + parser.currentToken());
-    }
-    List<Float> values = new ArrayList<>(type.dims());
-    for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_ARRAY; t = parser.nextToken()) {
-      if (t != XContentParser.Token.VALUE_NUMBER) {
-        throw new IllegalArgumentException("field [" + name() + "] expects numbers only; got " + t);
-      }
-      values.add(parser.floatValue());
-    }
-    float[] vector = new float[values.size()];
-    for (int i = 0; i < vector.length; i++) {
-      vector[i] = values.get(i);
-    }
+    float[] vector = VectorArrays.read(parser, "field [" + name() + "]");
     // checks length, finiteness and the zero vector; the message names the field
     MatryoshkaVectorField.checkVector(name(), vector, type.luceneType);
     context.doc().add(new MatryoshkaVectorField(name(), type.adapt(vector), type.luceneType));
   }
-
-
 
   @Override
   protected String contentType() {
