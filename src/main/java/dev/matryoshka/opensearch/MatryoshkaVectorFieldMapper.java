@@ -136,6 +136,13 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
         throw new MapperParsingException("[prefix_quantization] int8 of field [" + field
             + "] needs a dot-product similarity (cosine, dot_product, max_inner_product); got [l2]");
       }
+      if (model.getValue() != null) {
+        try {
+          Encoders.checkName(model.getValue()); // a name, not a path; the model itself loads at the first query
+        } catch (IllegalArgumentException e) {
+          throw new MapperParsingException("[model] of field [" + field + "]: " + e.getMessage());
+        }
+      }
       Adapter a = null;
       if (adapter.getValue() != null) {
         try {
