@@ -8,10 +8,12 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.Query;
+import org.opensearch.common.xcontent.support.XContentMapValues;
 import org.opensearch.index.mapper.FieldMapper;
 import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.mapper.MapperParsingException;
@@ -63,22 +65,36 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     return (MatryoshkaVectorFieldMapper) in;
   }
 
+  /**
+   * A fixed integer parameter whose parse error names the parameter, the field and the value
+   * (OpenSearch's own {@code intParam} answers only "For input string: ...").
+   */
+  private static Parameter<Integer> intParam(String param, Function<FieldMapper, Integer> initializer, int defaultValue) {
+    return new Parameter<>(param, false, () -> defaultValue, (field, ctx, value) -> {
+      try {
+        return XContentMapValues.nodeIntegerValue(value);
+      } catch (IllegalArgumentException | ArithmeticException e) { // not a number, not whole, overflow
+        throw new MapperParsingException(
+            "[" + param + "] of field [" + field + "] must be an integer; got [" + value + "] (" + e.getMessage() + ")");
+      }
+    }, initializer);
+  }
+
   /** Mapping parameters and their checks. */
   static final class Builder extends ParametrizedFieldMapper.Builder {
     private final Parameter<Integer> dims =
-        Parameter.intParam("dims", false, m -> toType(m).type().dims(), -1);
+        intParam("dims", m -> toType(m).type().dims(), -1);
     private final Parameter<Integer> prefixDims =
-        Parameter.intParam("prefix_dims", false, m -> toType(m).type().prefixDims(), MatryoshkaPrefix.DEFAULT_PREFIX_DIMS);
+        intParam("prefix_dims", m -> toType(m).type().prefixDims(), MatryoshkaPrefix.DEFAULT_PREFIX_DIMS);
     private final Parameter<String> similarity =
         Parameter.restrictedStringParam(
             "similarity", false, m -> toType(m).type().similarityName(),
             "cosine", "dot_product", "l2", "max_inner_product");
     private final Parameter<Integer> m =
-        Parameter.intParam("m", false, mapper -> toType(mapper).type().m(), MatryoshkaHnswVectorsFormat.DEFAULT_MAX_CONN);
+        intParam("m", mapper -> toType(mapper).type().m(), MatryoshkaHnswVectorsFormat.DEFAULT_MAX_CONN);
     private final Parameter<Integer> efConstruction =
-        Parameter.intParam(
-            "ef_construction", false, mapper -> toType(mapper).type().efConstruction(),
-            MatryoshkaHnswVectorsFormat.DEFAULT_BEAM_WIDTH);
+        intParam(
+            "ef_construction", mapper -> toType(mapper).type().efConstruction(), MatryoshkaHnswVectorsFormat.DEFAULT_BEAM_WIDTH);
     private final Parameter<String> model =
         Parameter.stringParam("model", true, mapper -> toType(mapper).type().model(), null).acceptsNull();
     private final Parameter<String> prefixQuantization =
