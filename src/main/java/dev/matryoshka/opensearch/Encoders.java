@@ -162,11 +162,25 @@ public final class Encoders implements Closeable {
       return AccessController.doPrivilegedChecked(
           () -> Models.open(custom ? folder.toString() : name, EncoderOptions.defaults()));
     } catch (IOException | RuntimeException | LinkageError | AssertionError e) {
-      // an Error escaping here would take the whole node down; a bad model is the request's fault
+      // an Error escaping here would take the whole node down, so both cases become exceptions
+      if (nativeLibraryFailure(e)) {
+        // the node's installation is broken, not the request: a 500 that says so
+        throw new IllegalStateException("model [" + name + "]: a native library (ONNX Runtime or the tokenizer) could not "
+            + "be loaded on this node: " + e + "; check the node's temporary folder and platform, the request is not at fault", e);
+      }
       throw new IllegalArgumentException("model [" + name + "] could not be loaded: " + e, e);
     } finally {
       thread.setContextClassLoader(previous);
     }
+  }
+
+  private static boolean nativeLibraryFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof LinkageError) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A model folder that is (or sits behind) a symbolic link out of the models folder is refused unopened. */

@@ -119,21 +119,28 @@ final class NodeQueryEncoder implements QueryTextEncoder {
     if (f != null && f.mappingVersion() == md.getMappingVersion()) {
       return f;
     }
-    Map<String, String> models = new HashMap<>();
     MappingMetadata mapping = md.mapping();
+    Map<String, String> models = Map.of();
     if (mapping != null) {
       Map<String, Object> source = mapping.sourceAsMap();
       if (!source.containsKey("properties") && source.get(mapping.type()) instanceof Map<?, ?> typed) {
         source = (Map<String, Object>) typed; // a mapping still wrapped in its type name
       }
-      collect(source, "", models);
+      models = matryoshkaFields(source);
     }
-    f = new FieldModels(md.getMappingVersion(), Map.copyOf(models));
+    f = new FieldModels(md.getMappingVersion(), models);
     if (byIndexUuid.size() >= MAX_CACHED_INDICES) {
       byIndexUuid.clear();
     }
     byIndexUuid.put(md.getIndexUUID(), f);
     return f;
+  }
+
+  /** The {@code matryoshka_vector} fields of a mapping (full dotted paths) and their model keys. */
+  static Map<String, String> matryoshkaFields(Map<String, Object> mapping) {
+    Map<String, String> out = new HashMap<>();
+    collect(mapping, "", out);
+    return Map.copyOf(out);
   }
 
   /** Walks {@code properties} (and objects' own {@code properties}) for matryoshka fields. */

@@ -109,12 +109,12 @@ class ThreeNodeFaultIT {
       if (b == killBatch) {
         Thread killer = new Thread(() -> {
           sleep(400); // the bulk request is being encoded or written by now
+          phase.set("down"); // samples from here on may see the death (or not yet: 3 nodes listed)
           try {
             cluster.kill(VICTIM);
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
-          phase.set("down");
           log("killed node " + VICTIM + " with SIGKILL during bulk batch " + killBatch);
         }, "fault-it-kill");
         killer.start();
