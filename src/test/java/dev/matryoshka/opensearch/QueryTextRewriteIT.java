@@ -80,6 +80,21 @@ class QueryTextRewriteIT {
     }
   }
 
+  /** {@code _explain} also rewrites on the node that takes the request: one encode there, none on the shard. */
+  @Test
+  void explainIsEncodedOnceToo() throws Exception {
+    String q = CorpusLines.queries().get(0);
+    Map<String, Object> knn = Map.of("field", "emb", "query_text", q, "k", K, "oversample", 24);
+    String top = hits(cluster.rest(), knn).get(0).id();
+    long[] before = queryCounts();
+    String body = Rest.JSON.writeValueAsString(Map.of("query", Map.of("matryoshka_knn", knn)));
+    JsonNode explain = cluster.rest(1).ok("POST", "/three/_explain/" + top, body);
+    long[] after = queryCounts();
+    assertTrue(explain.path("matched").asBoolean(), explain.toString());
+    assertEquals(1, after[0] - before[0], "query texts encoded in the cluster for one _explain");
+    assertEquals(0, after[1] - before[1], "query texts encoded on shards for one _explain");
+  }
+
   @Test
   void statsReportEveryNodesEncoder() {
     Rest rest = cluster.rest();
