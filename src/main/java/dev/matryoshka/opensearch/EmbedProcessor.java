@@ -1,6 +1,5 @@
 package dev.matryoshka.opensearch;
 
-import dev.matryoshka.encode.TextEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,22 +29,25 @@ final class EmbedProcessor extends AbstractProcessor {
   private final String field;
   private final String targetField;
   private final boolean ignoreMissing;
-  private final TextEncoder encoder;
+  private final Encoders encoders;
+  private final String model;
 
   private EmbedProcessor(
-      String tag, String description, String field, String targetField, boolean ignoreMissing, TextEncoder encoder) {
+      String tag, String description, String field, String targetField, boolean ignoreMissing, Encoders encoders,
+      String model) {
     super(tag, description);
     this.field = field;
     this.targetField = targetField;
     this.ignoreMissing = ignoreMissing;
-    this.encoder = encoder;
+    this.encoders = encoders;
+    this.model = model;
   }
 
   @Override
   public IngestDocument execute(IngestDocument doc) {
     String text = textOf(doc);
     if (text != null) {
-      write(doc, encoder.encodeDocuments(List.of(text))[0]);
+      write(doc, encoders.encodeDocuments(model, List.of(text))[0]);
     }
     return doc;
   }
@@ -71,7 +73,7 @@ final class EmbedProcessor extends AbstractProcessor {
     }
     if (!texts.isEmpty()) {
       try {
-        float[][] vectors = encoder.encodeDocuments(texts);
+        float[][] vectors = encoders.encodeDocuments(model, texts);
         for (int i = 0; i < vectors.length; i++) {
           write(todo.get(i).getIngestDocument(), vectors[i]);
         }
@@ -130,13 +132,12 @@ final class EmbedProcessor extends AbstractProcessor {
       String target = ConfigurationUtils.readStringProperty(TYPE, tag, config, "target_field");
       String model = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "model");
       boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
-      TextEncoder encoder;
       try {
-        encoder = encoders.get(model);
+        encoders.load(model);
       } catch (IllegalArgumentException e) {
         throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model", e.getMessage());
       }
-      return new EmbedProcessor(tag, description, field, target, ignoreMissing, encoder);
+      return new EmbedProcessor(tag, description, field, target, ignoreMissing, encoders, model);
     }
   }
 }

@@ -2,11 +2,12 @@ package dev.matryoshka.opensearch;
 
 import dev.matryoshka.search.MatryoshkaKnnQuery;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.util.SetOnce;
+import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -15,6 +16,7 @@ import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
@@ -29,8 +31,19 @@ import org.opensearch.index.query.QueryShardException;
  *                     "oversample": 5, "filter": {"term": {"lang": "en"}}}}
  * }</pre>
  *
- * <p>Exactly one of {@code vector} (the full query vector) and {@code query_text} (encoded on the
- * shard's node with the query prefix of the field's {@code model}) is given.
+ * <p>Exactly one of {@code vector} (the full query vector) and {@code query_text} (encoded with the
+ * query prefix of the field's {@code model}) is given.
+ *
+ * <h2>Where {@code query_text} is encoded</h2>
+ *
+ * Once per search, on the coordinating node, before the shards: the rewrite phase finds the
+ * field's model in the mappings of the indices searched ({@link QueryTextEncoder#modelForSearch}),
+ * registers an async action that encodes on the plugin's encode pool (never on a network thread),
+ * and rewrites to a builder that carries the vector and the model it came from. Shards receive that
+ * vector. A shard encodes for itself only when its field's model is not the one the vector came
+ * from, or when the query reaches it un-rewritten (indices whose mappings name different models, a
+ * path that skips the coordinator's rewrite); {@code query_texts_encoded_on_shards} in {@code GET
+ * _plugins/matryoshka/stats} counts those.
  */
 public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<MatryoshkaKnnQueryBuilder> {
   /** The query's name in the search DSL. */
@@ -39,6 +52,12 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
   public static final int DEFAULT_K = 10;
   /** Largest k accepted, as OpenSearch's own k-NN limits. */
   public static final int MAX_K = 10_000;
+  /**
+   * Longest {@code query_text} accepted, in characters: far past any model's token limit (the
+   * encoder cuts at the limit anyway), short enough that a request cannot make a node tokenize
+   * megabytes.
+   */
+  public static final int MAX_QUERY_TEXT_CHARS = 32_768;
 
   private final String field;
   private final float[] vector;
@@ -47,13 +66,24 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
   private final float oversample;
   private final QueryBuilder filter;
   private final QueryTextEncoder encoder;
+  /** The model key {@code vector} was encoded with from {@code queryText}; null for a given vector. */
+  private final String encodedWith;
+  /** Set while the coordinating node's encode runs; never serialized. */
+  private Supplier<float[]> pending;
 
   MatryoshkaKnnQueryBuilder(
       String field, float[] vector, String queryText, int k, float oversample, QueryBuilder filter,
       QueryTextEncoder encoder) {
+    this(field, vector, queryText, null, k, oversample, filter, encoder);
+  }
+
+  private MatryoshkaKnnQueryBuilder(
+      String field, float[] vector, String queryText, String encodedWith, int k, float oversample,
+      QueryBuilder filter, QueryTextEncoder encoder) {
     this.field = field;
     this.vector = vector;
     this.queryText = queryText;
+    this.encodedWith = encodedWith;
     this.k = k;
     this.oversample = oversample;
     this.filter = filter;
@@ -66,6 +96,7 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     this.field = in.readString();
     this.vector = in.readBoolean() ? in.readFloatArray() : null;
     this.queryText = in.readOptionalString();
+    this.encodedWith = in.readOptionalString();
     this.k = in.readVInt();
     this.oversample = in.readFloat();
     this.filter = in.readOptionalNamedWriteable(QueryBuilder.class);
@@ -74,12 +105,17 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
 
   @Override
   protected void doWriteTo(StreamOutput out) throws IOException {
+    if (pending != null) {
+      throw new IllegalStateException(
+          "[" + NAME + "] [query_text] is still being encoded; rewrite the query (Rewriteable.rewriteAndFetch) before sending it");
+    }
     out.writeString(field);
     out.writeBoolean(vector != null);
     if (vector != null) {
       out.writeFloatArray(vector);
     }
     out.writeOptionalString(queryText);
+    out.writeOptionalString(encodedWith);
     out.writeVInt(k);
     out.writeFloat(oversample);
     out.writeOptionalNamedWriteable(filter);
@@ -105,12 +141,12 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
         throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] malformed query");
       }
       switch (current) {
-        case "field" -> field = parser.text();
-        case "query_text" -> text = parser.text();
-        case "k" -> k = parser.intValue();
-        case "oversample" -> oversample = parser.floatValue();
-        case "boost" -> boost = parser.floatValue();
-        case "_name" -> queryName = parser.text();
+        case "field" -> field = string(parser, current);
+        case "query_text" -> text = string(parser, current);
+        case "k" -> k = (int) number(parser, current, true);
+        case "oversample" -> oversample = (float) number(parser, current, false);
+        case "boost" -> boost = (float) number(parser, current, false);
+        case "_name" -> queryName = string(parser, current);
         case "vector" -> vector = parseVector(parser);
         case "filter" -> filter = parseInnerQueryBuilder(parser);
         default -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] unknown parameter [" + current + "]");
@@ -124,6 +160,14 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     }
     if (text != null && text.isBlank()) {
       throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [query_text] must not be empty");
+    }
+    if (text != null && text.length() > MAX_QUERY_TEXT_CHARS) {
+      throw new ParsingException(
+          parser.getTokenLocation(),
+          "[" + NAME + "] [query_text] is " + text.length() + " characters; at most " + MAX_QUERY_TEXT_CHARS + " are accepted");
+    }
+    if (!Float.isFinite(boost) || boost < 0) {
+      throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [boost] must be a non-negative number; got " + boost);
     }
     if (k < 1 || k > MAX_K) {
       throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [k] must be in [1, " + MAX_K + "]; got " + k);
@@ -139,36 +183,54 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     return b;
   }
 
+  /** A string parameter; objects, arrays and nulls are refused naming it. */
+  private static String string(XContentParser parser, String name) throws IOException {
+    if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
+      throw new ParsingException(
+          parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a string; got " + parser.currentToken());
+    }
+    return parser.text();
+  }
+
+  /** A number parameter (a number or a numeric string, as OpenSearch accepts); integral when {@code whole}. */
+  private static double number(XContentParser parser, String name, boolean whole) throws IOException {
+    XContentParser.Token t = parser.currentToken();
+    double v;
+    try {
+      if (t == XContentParser.Token.VALUE_NUMBER) {
+        v = parser.doubleValue();
+      } else if (t == XContentParser.Token.VALUE_STRING) {
+        v = Double.parseDouble(parser.text().trim());
+      } else {
+        throw new NumberFormatException("got " + t);
+      }
+    } catch (NumberFormatException e) {
+      throw new ParsingException(
+          parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a number; " + e.getMessage());
+    }
+    if (whole && (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE)) {
+      throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be an integer; got " + v);
+    }
+    return v;
+  }
+
   private static float[] parseVector(XContentParser parser) throws IOException {
-    if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
-      throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] must be an array of numbers");
+    try {
+      return VectorArrays.read(parser, "[" + NAME + "] [vector]");
+    } catch (IllegalArgumentException e) {
+      throw new ParsingException(parser.getTokenLocation(), e.getMessage());
     }
-    List<Float> values = new ArrayList<>();
-    for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_ARRAY; t = parser.nextToken()) {
-      if (t != XContentParser.Token.VALUE_NUMBER) {
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] must hold numbers only");
-      }
-      float v = parser.floatValue();
-      if (!Float.isFinite(v)) {
-        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] holds a non-finite number");
-      }
-      values.add(v);
-    }
-    float[] out = new float[values.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = values.get(i);
-    }
-    return out;
   }
 
   @Override
   protected void doXContent(XContentBuilder builder, Params params) throws IOException {
     builder.startObject(NAME);
     builder.field("field", field);
-    if (vector != null) {
+    if (vector != null && encodedWith == null) {
       builder.array("vector", vector);
     }
     if (queryText != null) {
+      // an encoded builder prints its text only: parsed again, it means the same search
       builder.field("query_text", queryText);
     }
     builder.field("k", k);
@@ -182,14 +244,34 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
 
   @Override
   protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
-    if (filter == null) {
-      return this;
+    if (pending != null) {
+      float[] v = pending.get();
+      // null: the encode is still running; the rewrite loop asks again once it has answered
+      return v == null ? this : copy(v, encodedWith, filter);
     }
-    QueryBuilder rewritten = filter.rewrite(context);
-    if (rewritten == filter) {
-      return this;
+    QueryBuilder f = filter == null ? null : filter.rewrite(context);
+    QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
+    if (vector == null && coordinator != null) {
+      String model = encoder.modelForSearch(field, coordinator.getSearchRequest());
+      if (model != null) {
+        SetOnce<float[]> encoded = new SetOnce<>();
+        context.registerAsyncAction(
+            (client, listener) ->
+                encoder.encodeQueryAsync(
+                    model, queryText, ActionListener.wrap(v -> {
+                      encoded.set(v);
+                      listener.onResponse(null);
+                    }, listener::onFailure)));
+        MatryoshkaKnnQueryBuilder b = copy(null, model, f);
+        b.pending = encoded::get;
+        return b;
+      }
     }
-    MatryoshkaKnnQueryBuilder b = new MatryoshkaKnnQueryBuilder(field, vector, queryText, k, oversample, rewritten, encoder);
+    return f == filter ? this : copy(vector, encodedWith, f);
+  }
+
+  private MatryoshkaKnnQueryBuilder copy(float[] v, String model, QueryBuilder f) {
+    MatryoshkaKnnQueryBuilder b = new MatryoshkaKnnQueryBuilder(field, v, queryText, model, k, oversample, f, encoder);
     b.boost(boost);
     b.queryName(queryName);
     return b;
@@ -206,7 +288,12 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
           context, "[" + NAME + "] field [" + field + "] is of type [" + type.typeName() + "], not ["
               + MatryoshkaVectorFieldMapper.CONTENT_TYPE + "]");
     }
-    float[] q = vector != null ? vector : encoder.encodeQuery(v.model(), queryText);
+    float[] q = vector;
+    if (queryText != null && (q == null || !Encoders.key(v.model()).equals(encodedWith))) {
+      // no coordinating node encoded for this field's model (see the class javadoc)
+      encoder.countShardEncode();
+      q = encoder.encodeQuery(v.model(), queryText);
+    }
     if (q.length != v.dims()) {
       throw new QueryShardException(
           context, "[" + NAME + "] the query vector has " + q.length + " dims; field [" + field + "] has " + v.dims());
@@ -220,12 +307,12 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
   @Override
   protected boolean doEquals(MatryoshkaKnnQueryBuilder o) {
     return field.equals(o.field) && Arrays.equals(vector, o.vector) && Objects.equals(queryText, o.queryText)
-        && k == o.k && oversample == o.oversample && Objects.equals(filter, o.filter);
+        && Objects.equals(encodedWith, o.encodedWith) && pending == o.pending && k == o.k && oversample == o.oversample && Objects.equals(filter, o.filter);
   }
 
   @Override
   protected int doHashCode() {
-    return Objects.hash(field, Arrays.hashCode(vector), queryText, k, oversample, filter);
+    return Objects.hash(field, Arrays.hashCode(vector), queryText, encodedWith, k, oversample, filter);
   }
 
   @Override

@@ -1,9 +1,32 @@
 package dev.matryoshka.opensearch;
 
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
+import org.opensearch.action.ActionRequest;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.node.DiscoveryNodes;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.settings.ClusterSettings;
+import org.opensearch.common.settings.IndexScopedSettings;
+import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.core.action.ActionResponse;
+import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.env.Environment;
+import org.opensearch.env.NodeEnvironment;
+import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.repositories.RepositoriesService;
+import org.opensearch.rest.RestController;
+import org.opensearch.rest.RestHandler;
+import org.opensearch.script.ScriptService;
+import org.opensearch.threadpool.ExecutorBuilder;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.client.Client;
+import org.opensearch.watcher.ResourceWatcherService;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.AdditionalCodecs;
@@ -36,12 +59,13 @@ import org.opensearch.plugins.SearchPlugin;
  * {@link CodecAlias} SPI codec — and a {@code matryoshka_vector} mapping on any other codec is
  * refused with a message saying so.
  */
-public final class MatryoshkaPlugin extends Plugin implements MapperPlugin, EnginePlugin, SearchPlugin, IngestPlugin {
+public final class MatryoshkaPlugin extends Plugin
+    implements MapperPlugin, EnginePlugin, SearchPlugin, IngestPlugin, ActionPlugin {
   /** The {@code index.codec} value that turns on Matryoshka vectors for an index. */
   public static final String CODEC = "matryoshka";
 
   private final Encoders encoders;
-  private final QueryTextEncoder queryEncoder;
+  private final NodeQueryEncoder queryEncoder;
   private final NodeAdapters adapters;
 
   /**
@@ -54,8 +78,36 @@ public final class MatryoshkaPlugin extends Plugin implements MapperPlugin, Engi
   public MatryoshkaPlugin(Settings settings, Path configPath) {
     DjlCache.ensure();
     this.encoders = new Encoders(configPath.resolve("matryoshka").resolve("models"));
-    this.queryEncoder = encoders::encodeQuery;
+    this.queryEncoder = new NodeQueryEncoder(encoders);
     this.adapters = new NodeAdapters(configPath.resolve("matryoshka").resolve("adapters"));
+  }
+
+  @Override
+  public Collection<Object> createComponents(
+      Client client, ClusterService clusterService, ThreadPool threadPool, ResourceWatcherService resourceWatcherService,
+      ScriptService scriptService, NamedXContentRegistry xContentRegistry, Environment environment,
+      NodeEnvironment nodeEnvironment, NamedWriteableRegistry namedWriteableRegistry,
+      IndexNameExpressionResolver indexNameExpressionResolver, Supplier<RepositoriesService> repositoriesServiceSupplier) {
+    queryEncoder.bind(clusterService, indexNameExpressionResolver, threadPool);
+    return List.of(encoders); // injected into the stats action
+  }
+
+  @Override
+  public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
+    return List.of(NodeQueryEncoder.executorBuilder(settings));
+  }
+
+  @Override
+  public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
+    return List.of(new ActionHandler<>(EncoderStatsAction.INSTANCE, EncoderStatsAction.Transport.class));
+  }
+
+  @Override
+  public List<RestHandler> getRestHandlers(
+      Settings settings, RestController restController, ClusterSettings clusterSettings,
+      IndexScopedSettings indexScopedSettings, SettingsFilter settingsFilter,
+      IndexNameExpressionResolver indexNameExpressionResolver, Supplier<DiscoveryNodes> nodesInCluster) {
+    return List.of(new RestEncoderStatsAction());
   }
 
   @Override

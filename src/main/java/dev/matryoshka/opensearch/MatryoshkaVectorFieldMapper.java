@@ -6,14 +6,15 @@ import dev.matryoshka.codec.MatryoshkaPrefix;
 import dev.matryoshka.document.MatryoshkaVectorField;
 import dev.matryoshka.index.Similarity;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.Query;
+import org.opensearch.common.xcontent.support.XContentMapValues;
 import org.opensearch.index.mapper.FieldMapper;
 import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.mapper.MapperParsingException;
@@ -57,22 +58,36 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     return (MatryoshkaVectorFieldMapper) in;
   }
 
+  /**
+   * A fixed integer parameter whose parse error names the parameter, the field and the value
+   * (OpenSearch's own {@code intParam} answers only "For input string: ...").
+   */
+  private static Parameter<Integer> intParam(String param, Function<FieldMapper, Integer> initializer, int defaultValue) {
+    return new Parameter<>(param, false, () -> defaultValue, (field, ctx, value) -> {
+      try {
+        return XContentMapValues.nodeIntegerValue(value);
+      } catch (IllegalArgumentException | ArithmeticException e) { // not a number, not whole, overflow
+        throw new MapperParsingException(
+            "[" + param + "] of field [" + field + "] must be an integer; got [" + value + "] (" + e.getMessage() + ")");
+      }
+    }, initializer);
+  }
+
   /** Mapping parameters and their checks. */
   static final class Builder extends ParametrizedFieldMapper.Builder {
     private final Parameter<Integer> dims =
-        Parameter.intParam("dims", false, m -> toType(m).type().dims(), -1);
+        intParam("dims", m -> toType(m).type().dims(), -1);
     private final Parameter<Integer> prefixDims =
-        Parameter.intParam("prefix_dims", false, m -> toType(m).type().prefixDims(), MatryoshkaPrefix.DEFAULT_PREFIX_DIMS);
+        intParam("prefix_dims", m -> toType(m).type().prefixDims(), MatryoshkaPrefix.DEFAULT_PREFIX_DIMS);
     private final Parameter<String> similarity =
         Parameter.restrictedStringParam(
             "similarity", false, m -> toType(m).type().similarityName(),
             Similarity.openSearchNames()); // the first, cosine, is the default
     private final Parameter<Integer> m =
-        Parameter.intParam("m", false, mapper -> toType(mapper).type().m(), MatryoshkaHnswVectorsFormat.DEFAULT_MAX_CONN);
+        intParam("m", mapper -> toType(mapper).type().m(), MatryoshkaHnswVectorsFormat.DEFAULT_MAX_CONN);
     private final Parameter<Integer> efConstruction =
-        Parameter.intParam(
-            "ef_construction", false, mapper -> toType(mapper).type().efConstruction(),
-            MatryoshkaHnswVectorsFormat.DEFAULT_BEAM_WIDTH);
+        intParam(
+            "ef_construction", mapper -> toType(mapper).type().efConstruction(), MatryoshkaHnswVectorsFormat.DEFAULT_BEAM_WIDTH);
     private final Parameter<String> model =
         Parameter.stringParam("model", true, mapper -> toType(mapper).type().model(), null).acceptsNull();
     private final Parameter<String> prefixQuantization =
@@ -130,6 +145,13 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
           && !MatryoshkaPrefix.Encoding.int8Supports(Similarity.fromOpenSearchName(similarity.getValue()).function())) {
         throw new MapperParsingException("[prefix_quantization] int8 of field [" + field
             + "] needs a dot-product similarity (cosine, dot_product, max_inner_product); got [" + similarity.getValue() + "]");
+      }
+      if (model.getValue() != null) {
+        try {
+          Encoders.checkName(model.getValue()); // a name, not a path; the model itself loads at the first query
+        } catch (IllegalArgumentException e) {
+          throw new MapperParsingException("[model] of field [" + field + "]: " + e.getMessage());
+        }
       }
       Adapter a = null;
       if (adapter.getValue() != null) {
@@ -273,27 +295,11 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     if (parser.currentToken() == XContentParser.Token.VALUE_NULL) {
       return;
     }
-    if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
-      throw new IllegalArgumentException(
-          "field [" + name() + "] expects an array of " + type.dims() + " numbers; got " + parser.currentToken());
-    }
-    List<Float> values = new ArrayList<>(type.dims());
-    for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_ARRAY; t = parser.nextToken()) {
-      if (t != XContentParser.Token.VALUE_NUMBER) {
-        throw new IllegalArgumentException("field [" + name() + "] expects numbers only; got " + t);
-      }
-      values.add(parser.floatValue());
-    }
-    float[] vector = new float[values.size()];
-    for (int i = 0; i < vector.length; i++) {
-      vector[i] = values.get(i);
-    }
+    float[] vector = VectorArrays.read(parser, "field [" + name() + "]");
     // checks length, finiteness and the zero vector; the message names the field
     MatryoshkaVectorField.checkVector(name(), vector, type.luceneType);
     context.doc().add(new MatryoshkaVectorField(name(), type.adapt(vector), type.luceneType));
   }
-
-
 
   @Override
   protected String contentType() {

@@ -60,6 +60,11 @@ final class NodeAdapters {
               + " (write one with `matryoshka train-adapter --out`, or copy an index's "
               + Adapters.FILE_NAME + "; every node holding the index needs it)");
         }
+        // a symbolic link out of the adapters folder is refused before the file is opened
+        if (!f.toRealPath().startsWith(dir.toRealPath())) {
+          throw new IllegalArgumentException("adapter [" + name + "]: " + f + " leads outside " + dir + " (to "
+              + f.toRealPath() + "); refused");
+        }
         String sha = Adapters.fingerprint(f);
         Loaded l = cache.get(name);
         if (l == null || !l.sha256().equals(sha)) {

@@ -148,29 +148,30 @@ public final class TestCluster implements AutoCloseable {
     Files.writeString(n.home().resolve("config/opensearch.yml"), yml.toString());
   }
 
+  /** Number of nodes in the cluster (running or not). */
+  int size() {
+    return nodes.size();
+  }
+
+  /** Kills node {@code node} with SIGKILL (as {@code kill -9}): no shutdown, no flush. */
+  void kill(int node) throws IOException {
+    Node n = nodes.get(node);
+    long pid = Long.parseLong(Files.readString(n.pidFile()).trim());
+    ProcessHandle.of(pid).ifPresent(p -> {
+      p.destroyForcibly(); // SIGKILL on Linux
+      p.onExit().join();
+    });
+    Files.deleteIfExists(n.pidFile());
+  }
+
+  /** Starts node {@code node} again on its data and ports, without waiting for the cluster's health. */
+  void startNode(int node) throws IOException, InterruptedException {
+    startProcess(nodes.get(node));
+  }
+
   private void startNodes() throws IOException, InterruptedException {
     for (Node n : nodes) {
-      Files.deleteIfExists(n.pidFile());
-      List<String> cmd = new ArrayList<>();
-      if (isRoot()) {
-        cmd.addAll(List.of("runuser", "-u", NODE_USER, "--"));
-      }
-      cmd.addAll(
-          List.of(
-              "env",
-              "OPENSEARCH_JAVA_HOME=" + System.getProperty("java.home"),
-              "OPENSEARCH_JAVA_OPTS=" + HEAP,
-              "HOME=" + n.home(),
-              n.home().resolve("bin/opensearch").toString(),
-              "-d",
-              "-p",
-              n.pidFile().toString()));
-      // -d returns once the node has started (or failed to), with the node as a daemon
-      int rc = run(cmd, START_TIMEOUT, n.home().resolve("logs/start.out"));
-      if (rc != 0) {
-        throw new IllegalStateException(
-            "node " + n.name() + " did not start (exit " + rc + "):\n" + tail(n, 80));
-      }
+      startProcess(n);
     }
     String wait = "/_cluster/health?wait_for_status=green&wait_for_nodes=" + nodes.size() + "&timeout=5s";
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -186,6 +187,30 @@ public final class TestCluster implements AutoCloseable {
         throw new IllegalStateException("cluster " + name + " not green in time:\n" + tail(nodes.get(0), 80));
       }
       Thread.sleep(500);
+    }
+  }
+
+  private void startProcess(Node n) throws IOException, InterruptedException {
+    Files.deleteIfExists(n.pidFile());
+    List<String> cmd = new ArrayList<>();
+    if (isRoot()) {
+      cmd.addAll(List.of("runuser", "-u", NODE_USER, "--"));
+    }
+    cmd.addAll(
+        List.of(
+            "env",
+            "OPENSEARCH_JAVA_HOME=" + System.getProperty("java.home"),
+            "OPENSEARCH_JAVA_OPTS=" + HEAP,
+            "HOME=" + n.home(),
+            n.home().resolve("bin/opensearch").toString(),
+            "-d",
+            "-p",
+            n.pidFile().toString()));
+    // -d returns once the node has started (or failed to), with the node as a daemon
+    int rc = run(cmd, START_TIMEOUT, n.home().resolve("logs/start.out"));
+    if (rc != 0) {
+      throw new IllegalStateException(
+          "node " + n.name() + " did not start (exit " + rc + "):\n" + tail(n, 80));
     }
   }
 
