@@ -127,7 +127,7 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     float[] vector = null;
     String text = null;
     int k = DEFAULT_K;
-    float oversample = MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE;
+    float oversample = Float.NaN; // not given: the field's mapping default
     QueryBuilder filter = null;
     float boost = DEFAULT_BOOST;
     String queryName = null;
@@ -172,7 +172,7 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     if (k < 1 || k > MAX_K) {
       throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [k] must be in [1, " + MAX_K + "]; got " + k);
     }
-    if (!(oversample >= 1f) || oversample > MatryoshkaKnnQuery.MAX_OVERSAMPLE) {
+    if (!Float.isNaN(oversample) && (!(oversample >= 1f) || oversample > MatryoshkaKnnQuery.MAX_OVERSAMPLE)) {
       throw new ParsingException(
           parser.getTokenLocation(),
           "[" + NAME + "] [oversample] must be in [1, " + MatryoshkaKnnQuery.MAX_OVERSAMPLE + "]; got " + oversample);
@@ -234,7 +234,9 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
       builder.field("query_text", queryText);
     }
     builder.field("k", k);
-    builder.field("oversample", oversample);
+    if (!Float.isNaN(oversample)) {
+      builder.field("oversample", oversample);
+    }
     if (filter != null) {
       builder.field("filter", filter);
     }
@@ -301,13 +303,15 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     // the field's adapter (if any) maps the model-space query as it mapped the documents
     q = v.adapt(q);
     Query filterQuery = filter == null ? null : filter.toQuery(context);
-    return new MatryoshkaKnnQuery(field, q, k).oversample(oversample).filter(filterQuery);
+    // a query's own oversample wins; else the field's (the mapping's "oversample", e.g. from `matryoshka tune`)
+    float os = Float.isNaN(oversample) ? v.oversample() : oversample;
+    return new MatryoshkaKnnQuery(field, q, k).oversample(os).filter(filterQuery);
   }
 
   @Override
   protected boolean doEquals(MatryoshkaKnnQueryBuilder o) {
     return field.equals(o.field) && Arrays.equals(vector, o.vector) && Objects.equals(queryText, o.queryText)
-        && Objects.equals(encodedWith, o.encodedWith) && pending == o.pending && k == o.k && oversample == o.oversample && Objects.equals(filter, o.filter);
+        && Objects.equals(encodedWith, o.encodedWith) && pending == o.pending && k == o.k && Float.compare(oversample, o.oversample) == 0 && Objects.equals(filter, o.filter);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.matryoshka.opensearch;
 
+import dev.matryoshka.search.MatryoshkaKnnQuery;
+
 import dev.matryoshka.adapt.Adapter;
 import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
 import dev.matryoshka.codec.MatryoshkaPrefix;
@@ -95,6 +97,17 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
             "prefix_quantization", false, mapper -> toType(mapper).type().prefixQuantization(), "none", "int8");
     private final Parameter<String> adapter =
         Parameter.stringParam("adapter", false, mapper -> toType(mapper).type().adapterName(), null).acceptsNull();
+    // search-time default of matryoshka_knn (a query's own oversample wins); updatable, so the
+    // line `matryoshka tune` prints can be applied to an existing index with a mapping update
+    private final Parameter<Float> oversample = new Parameter<>("oversample", true,
+        () -> MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE, (field, ctx, value) -> {
+          try {
+            return XContentMapValues.nodeFloatValue(value);
+          } catch (IllegalArgumentException e) {
+            throw new MapperParsingException(
+                "[oversample] of field [" + field + "] must be a number; got [" + value + "]");
+          }
+        }, mapper -> toType(mapper).type().oversample());
     private final Parameter<Map<String, String>> meta = Parameter.metaParam();
     private final String indexCodec;
     private final NodeAdapters adapters;
@@ -107,7 +120,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
 
     @Override
     protected List<Parameter<?>> getParameters() {
-      return List.of(dims, prefixDims, similarity, m, efConstruction, prefixQuantization, model, adapter, meta);
+      return List.of(dims, prefixDims, similarity, m, efConstruction, prefixQuantization, model, adapter, oversample, meta);
     }
 
     @Override
@@ -165,10 +178,15 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
               + a.inputDims() + "-dim vectors; the field has [dims] " + d);
         }
       }
+      float os = oversample.getValue();
+      if (!(os >= 1f) || os > MatryoshkaKnnQuery.MAX_OVERSAMPLE) {
+        throw new MapperParsingException("[oversample] of field [" + field + "] must be in [1, "
+            + MatryoshkaKnnQuery.MAX_OVERSAMPLE + "]; got " + os);
+      }
       VectorFieldType type =
           new VectorFieldType(
               field, d, p, similarity.getValue(), m.getValue(), efConstruction.getValue(), encoding, model.getValue(),
-              adapter.getValue(), a, meta.getValue());
+              adapter.getValue(), a, os, meta.getValue());
       return new MatryoshkaVectorFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build(), adapters);
     }
   }
@@ -185,11 +203,14 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     private final Adapter adapter;
     private final MatryoshkaPrefix.Encoding encoding;
     private final FieldType luceneType;
+    private final float oversample;
 
     VectorFieldType(
         String name, int dims, int prefixDims, String similarity, int m, int efConstruction,
-        MatryoshkaPrefix.Encoding encoding, String model, String adapterName, Adapter adapter, Map<String, String> meta) {
+        MatryoshkaPrefix.Encoding encoding, String model, String adapterName, Adapter adapter, float oversample,
+        Map<String, String> meta) {
       super(name, true, false, false, TextSearchInfo.NONE, meta);
+      this.oversample = oversample;
       this.dims = dims;
       this.prefixDims = prefixDims;
       this.similarityName = similarity;
@@ -234,6 +255,11 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     /** {@code none} (float32 prefixes) or {@code int8}, as in the mapping. */
     public String prefixQuantization() {
       return encoding == MatryoshkaPrefix.Encoding.INT8 ? "int8" : "none";
+    }
+
+    /** The oversample {@code matryoshka_knn} uses when the query gives none. */
+    public float oversample() {
+      return oversample;
     }
 
     /** The adapter's name in the mapping, or null. */

@@ -193,6 +193,53 @@ class SingleNodeIT {
   }
 
   @Test
+  void mappingOversampleIsTheQueryDefault() throws Exception {
+    // 600 isotropic 64-d vectors, prefix 4: the 4-dim graph finds few of the true top 10 at
+    // oversample 1 and all of them at 100, so the answers tell which oversample a query used
+    String low = "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":64,\"prefix_dims\":4,\"oversample\":1}";
+    String high = "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":64,\"prefix_dims\":4,\"oversample\":100}";
+    rest.ok("PUT", "/os-low", Json.index(1, 0, low));
+    rest.ok("PUT", "/os-high", Json.index(1, 0, high));
+    assertEquals(100.0, rest.ok("GET", "/os-high/_mapping", null).findValue("emb").path("oversample").asDouble(), 1e-6);
+    Random r = new Random(9);
+    StringBuilder bulk = new StringBuilder();
+    for (int i = 0; i < 600; i++) {
+      float[] v = new float[64];
+      for (int d = 0; d < 64; d++) v[d] = (float) r.nextGaussian();
+      bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n{\"emb\":").append(Json.floats(v)).append("}\n");
+    }
+    for (String idx : new String[] {"os-low", "os-high"}) {
+      assertFalse(Json.bulk(rest, "/" + idx + "/_bulk?refresh=true", bulk.toString()).path("errors").asBoolean());
+      rest.ok("POST", "/" + idx + "/_forcemerge?max_num_segments=1", null);
+      rest.ok("POST", "/" + idx + "/_refresh", null);
+    }
+    int differ = 0;
+    for (int t = 0; t < 20; t++) {
+      float[] q = new float[64];
+      for (int d = 0; d < 64; d++) q[d] = (float) r.nextGaussian();
+      String noOs = "{\"size\":10,\"query\":{\"matryoshka_knn\":{\"field\":\"emb\",\"vector\":" + Json.floats(q) + ",\"k\":10}}}";
+      String lowDefault = ids(rest.ok("POST", "/os-low/_search", noOs));
+      String highDefault = ids(rest.ok("POST", "/os-high/_search", noOs));
+      assertEquals(ids(rest.ok("POST", "/os-low/_search", knn("emb", Json.floats(q), 10, 1))), lowDefault);
+      assertEquals(ids(rest.ok("POST", "/os-high/_search", knn("emb", Json.floats(q), 10, 100))), highDefault);
+      // the query's own oversample wins over the mapping's
+      assertEquals(highDefault, ids(rest.ok("POST", "/os-low/_search", knn("emb", Json.floats(q), 10, 100))));
+      if (!lowDefault.equals(highDefault)) differ++;
+    }
+    assertTrue(differ > 0, "oversample 1 and 100 gave the same answers to all 20 queries");
+    expect400("/os-bad", Json.index(1, 0,
+        "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4,\"oversample\":0.5}"), "oversample");
+    expect400("/os-bad", Json.index(1, 0,
+        "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4,\"oversample\":\"many\"}"), "oversample");
+  }
+
+  private static String ids(JsonNode res) {
+    StringBuilder b = new StringBuilder();
+    for (JsonNode h : res.path("hits").path("hits")) b.append(h.path("_id").asText()).append(',');
+    return b.toString();
+  }
+
+  @Test
   void int8PrefixQuantizationInTheMapping() throws Exception {
     rest.ok("PUT", "/quant", Json.index(1, 0,
         "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":16,\"prefix_dims\":4,\"prefix_quantization\":\"int8\"}"));
