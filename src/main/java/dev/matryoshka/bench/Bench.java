@@ -38,11 +38,11 @@ public final class Bench {
       default -> Path.of(ds);
     };
     if (Files.isDirectory(p)) {
-      return BenchData.beir(p, "test", o.model(), o.rotate(), err);
+      return BenchData.beir(p, "test", o.model(), false, err);
     }
     if (Files.isRegularFile(p)) {
       return BenchData.isTextCorpus(p)
-          ? BenchData.texts(p, o.docs(), o.queries(), o.model(), o.rotate(), err)
+          ? BenchData.texts(p, o.docs(), o.queries(), o.model(), false, err)
           : BenchData.file(p, o.docs(), o.queries());
     }
     throw new IllegalArgumentException("--dataset must be synthetic, scifact, wikipedia, a BEIR folder, "
@@ -60,10 +60,33 @@ public final class Bench {
     throw new IllegalArgumentException(name + " not found beside the checkout (../shared/data/" + name + ")");
   }
 
+  /**
+   * Applies {@code --adapter} to documents and queries alike (fitted on the documents), so every
+   * system, Lucene's included, sees the same vectors; a rotation leaves their full-dimension
+   * neighbours as they were, so only the prefix systems change.
+   */
+  static BenchData adapted(BenchData data, BenchOptions o, PrintWriter err) throws IOException {
+    if (o.adapter() == null || o.adapter().equals("none")) {
+      return data;
+    }
+    if (dev.matryoshka.index.AdapterBuilder.needsQueries(o.adapter())) {
+      throw new IllegalArgumentException("--adapter " + o.adapter()
+          + " trains on queries; train it with train-adapter and pass the file");
+    }
+    long t0 = System.nanoTime();
+    String fp = o.dataset().equals("synthetic") ? "synthetic" : dev.matryoshka.encode.Models.fingerprint(o.model());
+    var a = dev.matryoshka.index.AdapterBuilder.build(o.adapter(), data.docs(), null, null, fp, o.seed(), null);
+    float[][] d = a.applyAll(data.docs());
+    float[][] q = a.applyAll(data.queries());
+    err.printf(java.util.Locale.ROOT, "bench: adapter %s fitted and applied in %.1f s%n", a.label(),
+        (System.nanoTime() - t0) / 1e9);
+    return new BenchData(data.name() + "+" + a.label(), d, q);
+  }
+
   /** Runs the benchmark; progress goes to {@code err}. */
   public static BenchReport run(BenchOptions o, PrintWriter err)
       throws IOException, InterruptedException {
-    BenchData data = load(o, err);
+    BenchData data = adapted(load(o, err), o, err);
     float[][] docs = data.docs();
     float[][] queries = data.queries();
     int dims = data.dims();
@@ -73,6 +96,7 @@ public final class Bench {
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("regime", o.regime());
     meta.put("dataset", data.name());
+    meta.put("adapter", o.adapter());
     meta.put("docs", docs.length);
     meta.put("dims", dims);
     meta.put("queries", queries.length);

@@ -26,7 +26,8 @@ import java.util.List;
  * @param workDir where indexes are built
  * @param cacheDir where generated and encoded vectors are cached
  * @param model encoder for BEIR datasets
- * @param rotate apply a rotation adapter fitted on the corpus (BEIR)
+ * @param adapter adapter applied to documents and queries before any index is built: {@code none},
+ *     {@code rotation}, {@code rotation-centered} (fitted on the documents) or an adapter file
  * @param seed seed of synthetic data
  * @param clusters clusters of synthetic data
  * @param maxConn HNSW fan-out for every system
@@ -55,7 +56,7 @@ public record BenchOptions(
     String workDir,
     String cacheDir,
     String model,
-    boolean rotate,
+    String adapter,
     long seed,
     int clusters,
     int maxConn,

@@ -120,7 +120,12 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Encoder for BEIR datasets and text corpora.")
   String model;
 
-  @Option(names = "--rotate", description = "Apply a rotation adapter fitted on the corpus (BEIR).")
+  @Option(names = "--adapter", defaultValue = "none", paramLabel = "KIND|FILE",
+      description = "Adapter applied to documents and queries before building: none, rotation, rotation-centered "
+          + "(fitted on the documents), learned, or a file from train-adapter (e.g. rotation-distilled).")
+  String adapter;
+
+  @Option(names = "--rotate", description = "Same as --adapter rotation (kept for old scripts).")
   boolean rotate;
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed of synthetic data.")
@@ -192,7 +197,7 @@ public final class BenchCommand implements Callable<Integer> {
           : dataset.equals("synthetic") ? "synthetic-" + dims + "d" : dataset;
       return new BenchOptions(reg, dataset, docs, dims, queries, k, threads, passes, segments,
           prefixDims, oversample, kPrime, quantOversample, funnelDims, systems,
-          parseBytes(memoryLimit), searchHeap, work.toString(), cache.toString(), model, rotate,
+          parseBytes(memoryLimit), searchHeap, work.toString(), cache.toString(), model, rotate ? "rotation" : adapter,
           seed, clusters, maxConn, beamWidth, prefixQuantization);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);

@@ -84,7 +84,7 @@ public final class TuneCommand implements Callable<Integer> {
     StringBuilder b = new StringBuilder();
     b.append("\"").append(st.field()).append("\": {\"type\": \"matryoshka_vector\", \"dims\": ")
         .append(st.dims()).append(", \"prefix_dims\": ").append(st.prefixDims())
-        .append(", \"similarity\": \"").append(openSearchSimilarity(st)).append("\"");
+        .append(", \"similarity\": \"").append(st.similarity().openSearchName()).append("\"");
     if (st.modelName() != null) {
       b.append(", \"model\": \"").append(st.modelName()).append("\"");
     }
@@ -96,14 +96,5 @@ public final class TuneCommand implements Callable<Integer> {
       b.append("\n  (copy this index's matryoshka-adapter.bin to config/matryoshka/adapters/NAME.bin on every node)");
     }
     return b.toString();
-  }
-
-  private static String openSearchSimilarity(IndexSettings st) {
-    return switch (st.similarity()) {
-      case COSINE -> "cosine";
-      case DOT -> "dot_product";
-      case EUCLIDEAN -> "l2";
-      case MIP -> "max_inner_product";
-    };
   }
 }

@@ -27,7 +27,7 @@ class BenchTest {
         List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "matryoshka-prefix",
             "matryoshka-funnel"),
         0, "64m", tmp.resolve("work").toString(), tmp.resolve("cache").toString(),
-        "bge-small-en-v1.5", false, 7L, 16, 16, 100, List.of("none", "int8"));
+        "bge-small-en-v1.5", "none", 7L, 16, 16, 100, List.of("none", "int8"));
     StringWriter log = new StringWriter();
     BenchReport report = Bench.run(o, new PrintWriter(log, true));
     JsonNode json = report.toJson();
@@ -60,6 +60,29 @@ class BenchTest {
     assertTrue(Files.size(tmp.resolve("plot.svg")) > 0);
     assertTrue(Files.exists(tmp.resolve("plot-cpu.svg")));
     report.writeJson(tmp.resolve("out.json"));
+  }
+
+  @Test
+  void adapterAndLuceneQuantizedSystemsOnATinyRun() throws Exception {
+    System.setProperty("matryoshka.bench.warmupMillis", "0");
+    BenchOptions o = new BenchOptions("test", "synthetic", 1500, 32, 30, 10, 1, 1, 1,
+        List.of(8), List.of(2f, 50f), List.of(10), List.of(3f), 0,
+        List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "matryoshka-prefix"),
+        0, "64m", tmp.resolve("work2").toString(), tmp.resolve("cache2").toString(),
+        "bge-small-en-v1.5", "rotation-centered", 7L, 16, 16, 100, List.of("none"));
+    StringWriter log = new StringWriter();
+    JsonNode json = Bench.run(o, new PrintWriter(log, true)).toJson();
+    assertTrue(log.toString().contains("adapter rotation-centered fitted and applied"), log.toString());
+    assertTrue(json.toString().contains("\"adapter\":\"rotation-centered\""), json.toString());
+    JsonNode rows = json.get("rows");
+    assertEquals(1.0, find(rows, "exact", "brute force").get("recall_at_10").asDouble());
+    boolean quantized = false;
+    for (JsonNode r : rows) {
+      quantized |= r.get("system").asText().equals("lucene-hnsw-int8-rescore");
+      assertTrue(r.get("recall_at_10").asDouble() > 0, r.toString());
+    }
+    assertTrue(quantized, "no Lucene int8 + rescore row: " + rows);
+    assertTrue(find(rows, "matryoshka-prefix", "p=8 os=50").get("recall_at_10").asDouble() >= 0.95);
   }
 
   private static JsonNode find(JsonNode rows, String system, String setting) {
