@@ -51,13 +51,7 @@ public final class IndexCalibration {
       }
       List<String> texts = snippets(stored, seed);
       if (texts.size() >= Math.min(docs.size(), 10)) {
-        TextSearcher.checkModel(s.settings(), encoder, index);
-        UnaryOperator<float[]> adapter = Adapters.load(index, s.settings());
-        float[][] v = encoder.encodeQueries(texts);
-        for (int i = 0; i < v.length; i++) {
-          v[i] = adapter.apply(v[i]);
-        }
-        return new Queries(v, "pseudo-queries");
+        return new Queries(fromTexts(s, index, encoder, texts).vectors(), "pseudo-queries");
       }
     }
     List<float[]> v = new ArrayList<>();
