@@ -1,7 +1,6 @@
 package dev.matryoshka.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.matryoshka.codec.MatryoshkaPrefix;
 import dev.matryoshka.index.IndexSettings;
@@ -55,6 +54,7 @@ public final class InspectCommand implements Callable<Integer> {
     ObjectMapper om = new ObjectMapper();
     ObjectNode root = om.createObjectNode();
     boolean clean = true;
+    dev.matryoshka.search.Calibration cal = null;
     try (Directory dir = FSDirectory.open(index)) {
       if (!DirectoryReader.indexExists(dir)) {
         throw new CliException("no index found in " + index);
@@ -96,7 +96,7 @@ public final class InspectCommand implements Callable<Integer> {
             .put("prefix_quantization", settings.prefixEncoding() == MatryoshkaPrefix.Encoding.INT8 ? "int8" : "none");
         s.put("model", settings.modelName()).put("model_fingerprint", settings.modelFingerprint());
         s.put("adapter", settings.adapterKind()).put("adapter_fingerprint", settings.adapterFingerprint());
-        var cal = dev.matryoshka.index.IndexCalibration.read(ud);
+        cal = dev.matryoshka.index.IndexCalibration.read(ud);
         if (cal != null) {
           root.set("calibration", cal.toJsonNode());
         } else {
@@ -143,10 +143,9 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "model      %s%s%n", s.get("model").isNull() ? "none (precomputed vectors)" : s.get("model").asText(),
             s.get("model_fingerprint").isNull() ? "" : " sha256:" + s.get("model_fingerprint").asText().substring(0, 16));
         out.printf(Locale.ROOT, "adapter    %s%n", s.get("adapter").asText());
-        JsonNode cal = root.get("calibration");
-        out.printf(Locale.ROOT, "oversample %s%n", cal == null || cal.isNull()
+        out.printf(Locale.ROOT, "oversample %s%n", cal == null
             ? "never calibrated (searches use " + dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE + "; run 'tune')"
-            : dev.matryoshka.search.Calibration.fromJson(cal.toString()).summary());
+            : cal.summary());
       }
       out.println("fields");
       for (var f : root.get("fields")) {

@@ -60,22 +60,20 @@ public final class TuneCommand implements Callable<Integer> {
     try (MatryoshkaSearcher s = MatryoshkaSearcher.open(index)) {
       settings = s.settings();
     }
-    {
-      Calibration c = calibration.runWithIndexModel(index, modelOptions, err, true);
-      PrintWriter out = spec.commandLine().getOut();
-      if (json) {
-        out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(c.toJsonNode()));
-      } else {
-        out.println("oversample  recall@" + c.k());
-        for (Calibration.Point p : c.curve()) {
-          out.printf(Locale.ROOT, "%10s  %.4f%s%n", Calibration.format(p.oversample()), p.recall(),
-              p.oversample() == c.oversample() ? "  <- chosen" : "");
-        }
-        out.println("OpenSearch mapping for an index built from the same corpus and model:");
-        out.println("  " + mappingLine(settings, c));
+    Calibration c = calibration.runWithIndexModel(index, modelOptions, err, true);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(c.toJsonNode()));
+    } else {
+      out.println("oversample  recall@" + c.k());
+      for (Calibration.Point p : c.curve()) {
+        out.printf(Locale.ROOT, "%10s  %.4f%s%n", Calibration.format(p.oversample()), p.recall(),
+            p.oversample() == c.oversample() ? "  <- chosen" : "");
       }
-      out.flush();
+      out.println("OpenSearch mapping for an index built from the same corpus and model:");
+      out.println("  " + mappingLine(settings, c));
     }
+    out.flush();
     return 0;
   }
 

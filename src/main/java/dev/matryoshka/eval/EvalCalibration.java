@@ -63,18 +63,31 @@ final class EvalCalibration {
       source = "queries-file";
       role = "query-" + split;
     } else if (from.equals(PSEUDO)) {
-      List<String> bodies = new ArrayList<>();
-      for (int i : IndexCalibration.sample(ds.docs().size(), OversampleCalibrator.DEFAULT_QUERIES, SEED)) {
-        bodies.add(ds.docs().get(i).text());
-      }
-      texts = IndexCalibration.snippets(bodies, SEED);
-      source = "pseudo-queries";
-      role = "query-pseudo";
+      return pseudo(s, ds.docs().stream().map(BeirDataset.Document::text).toList(), adapter, enc, cache, target, log);
     } else {
       throw new IllegalArgumentException("--calibrate-with must be pseudo or split:NAME; got=" + from);
     }
-    float[][] q = cache.get(enc.info().fingerprint(), role, texts, enc::encodeQueries);
-    q = EvalAdapters.apply(adapter, q);
+    return measure(s, texts, role, source, adapter, enc, cache, target, log);
+  }
+
+  /**
+   * Calibrates on pseudo-queries made from {@code docTexts} as {@code index} makes them: a
+   * seeded sample of the documents, one snippet each, encoded as queries, through the adapter.
+   */
+  static Calibration pseudo(MatryoshkaSearcher s, List<String> docTexts, Adapter adapter,
+      TextEncoder enc, EmbeddingCache cache, double target, PrintWriter log) throws IOException {
+    List<String> bodies = new ArrayList<>();
+    for (int i : IndexCalibration.sample(docTexts.size(), OversampleCalibrator.DEFAULT_QUERIES, SEED)) {
+      bodies.add(docTexts.get(i));
+    }
+    return measure(s, IndexCalibration.snippets(bodies, SEED), "query-pseudo", "pseudo-queries", adapter,
+        enc, cache, target, log);
+  }
+
+  private static Calibration measure(MatryoshkaSearcher s, List<String> texts, String role,
+      String source, Adapter adapter, TextEncoder enc, EmbeddingCache cache, double target,
+      PrintWriter log) throws IOException {
+    float[][] q = EvalAdapters.apply(adapter, cache.get(enc.info().fingerprint(), role, texts, enc::encodeQueries));
     Calibration c = IndexCalibration.measure(s, new IndexCalibration.Queries(q, source),
         OversampleCalibrator.DEFAULT_K, target);
     log.printf(Locale.ROOT, "calibrated: %s%n", c.summary());

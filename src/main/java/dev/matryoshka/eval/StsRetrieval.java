@@ -2,14 +2,12 @@ package dev.matryoshka.eval;
 
 import dev.matryoshka.adapt.Adapter;
 import dev.matryoshka.encode.TextEncoder;
-import dev.matryoshka.index.IndexCalibration;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.MatryoshkaSearcher;
 import dev.matryoshka.index.MatryoshkaWriter;
 import dev.matryoshka.index.Similarity;
 import dev.matryoshka.search.Calibration;
 import dev.matryoshka.search.MatryoshkaKnnQuery;
-import dev.matryoshka.search.OversampleCalibrator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -76,15 +74,7 @@ final class StsRetrieval {
           if (!calibrateWith.equals(EvalCalibration.PSEUDO)) {
             throw new IllegalArgumentException("STS has no query splits: --calibrate-with must be pseudo");
           }
-          List<String> bodies = new ArrayList<>();
-          for (int i : IndexCalibration.sample(texts.size(), OversampleCalibrator.DEFAULT_QUERIES, EvalCalibration.SEED)) {
-            bodies.add(texts.get(i));
-          }
-          float[][] pq = cache.get(enc.info().fingerprint(), "query-pseudo",
-              IndexCalibration.snippets(bodies, EvalCalibration.SEED), enc::encodeQueries);
-          Calibration c = IndexCalibration.measure(s, new IndexCalibration.Queries(
-              EvalAdapters.apply(adapter, pq), "pseudo-queries"), OversampleCalibrator.DEFAULT_K, target);
-          log.println("calibrated (STS as retrieval): " + c.summary());
+          Calibration c = EvalCalibration.pseudo(s, texts, adapter, enc, cache, target, log);
           calibrations.put(label, c);
           os = c.oversample();
         }
@@ -100,8 +90,10 @@ final class StsRetrieval {
           }
           float[] q = queries.get(qi++);
           String qid = "q" + i;
-          exact10.put(qid, ids(s, s.indexSearcher().search(exactQuery(s, q, 10), 10)));
-          exact100.put(qid, ids(s, s.indexSearcher().search(exactQuery(s, q, 100), 100)));
+          // exact search ranks by full-dim score alone, so its top 10 is the head of its top 100
+          List<String> exact = ids(s, s.indexSearcher().search(exactQuery(s, q, 100), 100));
+          exact10.put(qid, exact.subList(0, Math.min(10, exact.size())));
+          exact100.put(qid, exact);
           index10.put(qid, s.search(q, 10, chosen, null).stream().map(MatryoshkaSearcher.Hit::id).toList());
           index100.put(qid, s.search(q, 100, chosen, null).stream().map(MatryoshkaSearcher.Hit::id).toList());
         }
