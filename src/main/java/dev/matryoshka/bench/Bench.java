@@ -30,7 +30,7 @@ public final class Bench {
     Path cache = Path.of(o.cacheDir());
     String ds = o.dataset();
     if (ds.equals("synthetic")) {
-      return BenchData.synthetic(cache, o.docs(), o.dims(), o.queries(), o.clusters(), o.seed());
+      return noTrainQueries(o, BenchData.synthetic(cache, o.docs(), o.dims(), o.queries(), o.clusters(), o.seed()));
     }
     Path p = switch (ds) {
       case "scifact" -> sharedData("scifact");
@@ -38,15 +38,23 @@ public final class Bench {
       default -> Path.of(ds);
     };
     if (Files.isDirectory(p)) {
-      return BenchData.beir(p, "test", o.model(), false, err);
+      return BenchData.beir(p, "test", o.trainQueries(), o.model(), false, err);
     }
     if (Files.isRegularFile(p)) {
       return BenchData.isTextCorpus(p)
-          ? BenchData.texts(p, o.docs(), o.queries(), o.model(), false, err)
-          : BenchData.file(p, o.docs(), o.queries());
+          ? BenchData.texts(p, o.docs(), o.queries(), o.trainQueries(), o.model(), false, err)
+          : noTrainQueries(o, BenchData.file(p, o.docs(), o.queries()));
     }
     throw new IllegalArgumentException("--dataset must be synthetic, scifact, wikipedia, a BEIR folder, "
         + "a .fvecs/JSONL vector file or a JSONL(.gz) text corpus; not found: " + p);
+  }
+
+  private static BenchData noTrainQueries(BenchOptions o, BenchData d) {
+    if (o.trainQueries() > 0) {
+      throw new IllegalArgumentException("--train-queries " + o.trainQueries() + ": dataset " + o.dataset()
+          + " has no query texts to train on (only scifact, wikipedia, BEIR folders and text corpora do)");
+    }
+    return d;
   }
 
   private static Path sharedData(String name) {
@@ -60,8 +68,12 @@ public final class Bench {
     throw new IllegalArgumentException(name + " not found beside the checkout (../shared/data/" + name + ")");
   }
 
+  /** Documents an adapter is fitted on: the default of {@code index --adapter-sample}. */
+  static final int ADAPTER_SAMPLE = 10_000;
+
   /**
-   * Applies {@code --adapter} to documents and queries alike (fitted on the documents), so every
+   * Applies {@code --adapter} to documents and queries alike (fitted on the first {@link
+   * #ADAPTER_SAMPLE} documents, as {@code index} does), so every
    * system, Lucene's included, sees the same vectors; a rotation leaves their full-dimension
    * neighbours as they were, so only the prefix systems change.
    */
@@ -69,13 +81,21 @@ public final class Bench {
     if (o.adapter() == null || o.adapter().equals("none")) {
       return data;
     }
-    if (dev.matryoshka.index.AdapterBuilder.needsQueries(o.adapter())) {
+    if (dev.matryoshka.index.AdapterBuilder.supervised(o.adapter())) {
       throw new IllegalArgumentException("--adapter " + o.adapter()
-          + " trains on queries; train it with train-adapter and pass the file");
+          + " trains on relevance judgments; train it with train-adapter and pass the file");
+    }
+    boolean distilled = dev.matryoshka.index.AdapterBuilder.needsQueries(o.adapter());
+    if (distilled && data.trainQueries().length == 0) {
+      throw new IllegalArgumentException("--adapter " + o.adapter()
+          + " trains on query texts: give --train-queries N (e.g. 1000)");
     }
     long t0 = System.nanoTime();
     String fp = o.dataset().equals("synthetic") ? "synthetic" : dev.matryoshka.encode.Models.fingerprint(o.model());
-    var a = dev.matryoshka.index.AdapterBuilder.build(o.adapter(), data.docs(), null, null, fp, o.seed(), null);
+    // fitted on the head of the corpus, as index --adapter-sample does by default
+    float[][] sample = java.util.Arrays.copyOf(data.docs(), Math.min(data.docs().length, ADAPTER_SAMPLE));
+    var a = dev.matryoshka.index.AdapterBuilder.build(o.adapter(), sample,
+        distilled ? data.trainQueries() : null, null, fp, o.seed(), null);
     float[][] d = a.applyAll(data.docs());
     float[][] q = a.applyAll(data.queries());
     err.printf(java.util.Locale.ROOT, "bench: adapter %s fitted and applied in %.1f s%n", a.label(),
@@ -97,6 +117,7 @@ public final class Bench {
     meta.put("regime", o.regime());
     meta.put("dataset", data.name());
     meta.put("adapter", o.adapter());
+    meta.put("train_queries", o.trainQueries());
     meta.put("docs", docs.length);
     meta.put("dims", dims);
     meta.put("queries", queries.length);
@@ -127,7 +148,8 @@ public final class Bench {
     Path work = Path.of(o.workDir());
     List<BuiltIndex> built = new ArrayList<>();
     for (BenchSystem s : List.of(BenchSystem.LUCENE_HNSW_FLOAT32,
-        BenchSystem.LUCENE_HNSW_INT8_RESCORE, BenchSystem.LUCENE_HNSW_1BIT_RESCORE)) {
+        BenchSystem.LUCENE_HNSW_INT8_RESCORE, BenchSystem.LUCENE_HNSW_INT4_RESCORE,
+        BenchSystem.LUCENE_HNSW_1BIT_RESCORE)) {
       if (o.runs(s)) {
         built.add(IndexBuilder.build(o, s, 0, docs, work.resolve(IndexBuilder.key(s, 0)), err));
       }

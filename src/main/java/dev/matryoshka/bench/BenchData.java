@@ -40,8 +40,15 @@ import java.util.List;
  * @param name short description for reports, e.g. {@code synthetic-768d-100000}
  * @param docs document vectors, unit length
  * @param queries query vectors, unit length
+ * @param trainQueries query vectors disjoint from {@code queries} for adapters that train on query
+ *     texts ({@code --adapter rotation-distilled}); empty unless {@code --train-queries} asked
  */
-public record BenchData(String name, float[][] docs, float[][] queries) {
+public record BenchData(String name, float[][] docs, float[][] queries, float[][] trainQueries) {
+
+  /** Data without training queries. */
+  public BenchData(String name, float[][] docs, float[][] queries) {
+    this(name, docs, queries, new float[0][]);
+  }
 
   private static final int MAGIC = 0x4d42_5631; // "MBV1"
 
@@ -75,8 +82,30 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
    */
   public static BenchData beir(Path dir, String split, String model, boolean rotate, PrintWriter err)
       throws IOException {
+    return beir(dir, split, 0, model, rotate, err);
+  }
+
+  /**
+   * As {@link #beir(Path, String, String, boolean, PrintWriter)}, plus the first {@code
+   * trainQueries} query texts of the {@code train} split (disjoint from the test queries) as
+   * training queries; their judgments are not read.
+   */
+  public static BenchData beir(Path dir, String split, int trainQueries, String model, boolean rotate,
+      PrintWriter err) throws IOException {
     BeirDataset ds = BeirDataset.load(dir, split);
-    return encoded(dir.getFileName() + "-" + model, ds.docTexts(), ds.queryTexts(), model, rotate, err);
+    List<String> train = List.of();
+    if (trainQueries > 0) {
+      if (split.equals("train")) {
+        throw new IllegalArgumentException("--train-queries needs test queries from a split other than train");
+      }
+      List<String> all = BeirDataset.load(dir, "train").queryTexts();
+      if (all.size() < trainQueries) {
+        throw new IllegalArgumentException("--train-queries " + trainQueries + ": " + dir.getFileName()
+            + " has " + all.size() + " train-split queries");
+      }
+      train = all.subList(0, trainQueries);
+    }
+    return encoded(dir.getFileName() + "-" + model, ds.docTexts(), ds.queryTexts(), train, model, rotate, err);
   }
 
   /**
@@ -89,6 +118,16 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
    */
   public static BenchData texts(Path file, int docs, int queries, String model, boolean rotate, PrintWriter err)
       throws IOException {
+    return texts(file, docs, queries, 0, model, rotate, err);
+  }
+
+  /**
+   * As {@link #texts(Path, int, int, String, boolean, PrintWriter)}, plus the {@code trainQueries}
+   * paragraphs after the test queries, encoded as queries, for adapters that train on query texts;
+   * being later paragraphs, they are disjoint from both documents and test queries.
+   */
+  public static BenchData texts(Path file, int docs, int queries, int trainQueries, String model, boolean rotate,
+      PrintWriter err) throws IOException {
     if (docs <= 0 || queries <= 0) {
       throw new IllegalArgumentException("a text corpus needs --docs and --queries > 0; got docs=" + docs
           + ", queries=" + queries);
@@ -98,7 +137,7 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
     try (BufferedReader r = reader(file)) {
       String line;
       int lineNo = 0;
-      while (texts.size() < docs + queries && (line = r.readLine()) != null) {
+      while (texts.size() < docs + queries + trainQueries && (line = r.readLine()) != null) {
         lineNo++;
         if (line.isBlank()) {
           continue;
@@ -111,13 +150,13 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
         texts.add(text);
       }
     }
-    if (texts.size() < docs + queries) {
+    if (texts.size() < docs + queries + trainQueries) {
       throw new IOException(file + " has " + texts.size() + " texts; --docs " + docs + " + --queries " + queries
-          + " needs " + (docs + queries));
+          + " + --train-queries " + trainQueries + " needs " + (docs + queries + trainQueries));
     }
     String base = file.getFileName().toString().replaceFirst("\\.jsonl(\\.gz)?$", "");
     return encoded(base + "-" + docs + "-" + model, texts.subList(0, docs), texts.subList(docs, docs + queries),
-        model, rotate, err);
+        texts.subList(docs + queries, docs + queries + trainQueries), model, rotate, err);
   }
 
   /** True for a JSONL file whose first record has text and no {@code "vector"}. */
@@ -151,8 +190,8 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
    * earlier run encoded are not encoded again and the model is not even opened; {@code rotate}
    * applies a rotation adapter fitted on the documents to both.
    */
-  private static BenchData encoded(String name, List<String> docTexts, List<String> queryTexts, String model,
-      boolean rotate, PrintWriter err) throws IOException {
+  private static BenchData encoded(String name, List<String> docTexts, List<String> queryTexts,
+      List<String> trainTexts, String model, boolean rotate, PrintWriter err) throws IOException {
     String fullFp = Models.fingerprint(model);
     int nDocs = docTexts.size();
     EmbeddingCache cache = EmbeddingCache.defaultCache();
@@ -170,9 +209,16 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
       return enc[0];
     };
     float[][] all;
+    float[][] train = new float[0][];
     try {
-      float[][] d = cache.get(fullFp, "document", docTexts, t -> encoder.get().encodeDocuments(t));
+      float[][] d = encodeDocumentsInChunks(cache, fullFp, docTexts, encoder, err);
       float[][] q = cache.get(fullFp, "query", queryTexts, t -> encoder.get().encodeQueries(t));
+      if (!trainTexts.isEmpty()) {
+        train = cache.get(fullFp, "query", trainTexts, t -> encoder.get().encodeQueries(t));
+        for (int i = 0; i < train.length; i++) {
+          train[i] = unit(train[i]);
+        }
+      }
       all = concat(d, q);
     } finally {
       if (enc[0] != null) {
@@ -188,7 +234,34 @@ public record BenchData(String name, float[][] docs, float[][] queries) {
       }
       all = out;
     }
-    return split(rotate ? name + "+rotation" : name, all, nDocs);
+    BenchData out = split(rotate ? name + "+rotation" : name, all, nDocs);
+    return new BenchData(out.name(), out.docs(), out.queries(), train);
+  }
+
+  /** Documents per cache entry: an interrupted encoding of a large corpus keeps its finished chunks. */
+  static final int ENCODE_CHUNK = 10_000;
+
+  /**
+   * Encodes documents through the cache in chunks of {@link #ENCODE_CHUNK} texts, each its own
+   * cache entry, so a long encoding (100k Wikipedia paragraphs take most of an hour on two
+   * cores) resumes where it stopped, and a larger corpus reuses the chunks of a smaller one with
+   * the same head. A corpus of at most one chunk keeps the key of the whole list.
+   */
+  private static float[][] encodeDocumentsInChunks(EmbeddingCache cache, String fp, List<String> texts,
+      java.util.function.Supplier<TextEncoder> encoder, PrintWriter err) throws IOException {
+    float[][] out = new float[texts.size()][];
+    long t0 = System.nanoTime();
+    for (int from = 0; from < texts.size(); from += ENCODE_CHUNK) {
+      int to = Math.min(texts.size(), from + ENCODE_CHUNK);
+      float[][] part = cache.get(fp, "document", texts.subList(from, to), t -> encoder.get().encodeDocuments(t));
+      System.arraycopy(part, 0, out, from, part.length);
+      if (texts.size() > ENCODE_CHUNK) {
+        err.printf(java.util.Locale.ROOT, "bench: documents %,d / %,d ready (%.0f s)%n", to, texts.size(),
+            (System.nanoTime() - t0) / 1e9);
+        err.flush();
+      }
+    }
+    return out;
   }
 
   /**

@@ -34,6 +34,9 @@ import java.util.List;
  * @param beamWidth HNSW construction beam for every system
  * @param prefixQuantization prefix encodings of the matryoshka-prefix indexes: {@code none}
  *     (float32) and/or {@code int8}; one index per prefix length and encoding
+ * @param trainQueries query texts encoded for adapters that train on queries ({@code
+ *     rotation-distilled}): a text corpus's paragraphs after the test queries, a BEIR folder's
+ *     train-split queries; 0 = none
  */
 public record BenchOptions(
     String regime,
@@ -61,10 +64,12 @@ public record BenchOptions(
     int clusters,
     int maxConn,
     int beamWidth,
-    List<String> prefixQuantization) {
+    List<String> prefixQuantization,
+    int trainQueries) {
 
   /** Checks ranges; messages name the option. */
   public BenchOptions {
+    check(trainQueries >= 0, "--train-queries must be >= 0; got=" + trainQueries);
     check(docs >= 0, "--docs must be >= 0; got=" + docs);
     check(dims > 0, "--dims must be > 0; got=" + dims);
     check(queries > 0, "--queries must be > 0; got=" + queries);

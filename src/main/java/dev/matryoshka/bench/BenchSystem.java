@@ -28,6 +28,8 @@ public enum BenchSystem {
   LUCENE_HNSW_FLOAT32("lucene-hnsw-float32", Set.of("vex", "vec")),
   /** Lucene104 scalar quantized HNSW, 8 bits per dim, full-precision rescoring. */
   LUCENE_HNSW_INT8_RESCORE("lucene-hnsw-int8-rescore", Set.of("vex", "veq")),
+  /** Lucene104 scalar quantized HNSW, 4 bits per dim (packed nibbles), full-precision rescoring. */
+  LUCENE_HNSW_INT4_RESCORE("lucene-hnsw-int4-rescore", Set.of("vex", "veq")),
   /** Lucene104 scalar quantized HNSW, 1 bit per dim (4-bit query), full-precision rescoring. */
   LUCENE_HNSW_1BIT_RESCORE("lucene-hnsw-1bit-rescore", Set.of("vex", "veq")),
   /** Matryoshka prefix graph, full-vector rerank. */
@@ -82,6 +84,9 @@ public enum BenchSystem {
           case LUCENE_HNSW_INT8_RESCORE ->
               new Lucene104HnswScalarQuantizedVectorsFormat(
                   ScalarEncoding.UNSIGNED_BYTE, maxConn, beamWidth);
+          case LUCENE_HNSW_INT4_RESCORE ->
+              new Lucene104HnswScalarQuantizedVectorsFormat(
+                  ScalarEncoding.PACKED_NIBBLE, maxConn, beamWidth);
           case LUCENE_HNSW_1BIT_RESCORE ->
               new Lucene104HnswScalarQuantizedVectorsFormat(
                   ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE, maxConn, beamWidth);

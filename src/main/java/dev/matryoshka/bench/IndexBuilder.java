@@ -94,11 +94,12 @@ final class IndexBuilder {
         merge, bytes, Math.round((double) hot / docs.length), int8);
   }
 
-  /** Index key: {@code float32}, {@code int8}, {@code 1bit} or {@code prefix<P>}. */
+  /** Index key: {@code float32}, {@code int8}, {@code int4}, {@code 1bit} or {@code prefix<P>}. */
   static String key(BenchSystem system, int prefixDims) {
     return switch (system) {
       case LUCENE_HNSW_FLOAT32 -> "float32";
       case LUCENE_HNSW_INT8_RESCORE -> "int8";
+      case LUCENE_HNSW_INT4_RESCORE -> "int4";
       case LUCENE_HNSW_1BIT_RESCORE -> "1bit";
       default -> "prefix" + prefixDims;
     };

@@ -64,7 +64,7 @@ public final class SearchPhase {
           out.add(new Setting(idx.system(), idx.key(), "k'=" + kp, kp, kp / (float) k, 0, 0));
         }
       }
-      case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_1BIT_RESCORE -> {
+      case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_INT4_RESCORE, LUCENE_HNSW_1BIT_RESCORE -> {
         for (float os : o.quantOversample()) {
           int c = candidates(k, os);
           out.add(new Setting(idx.system(), idx.key(), "os=" + fmt(os), c, os, 0, 0));

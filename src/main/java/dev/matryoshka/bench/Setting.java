@@ -26,7 +26,7 @@ public record Setting(
     String f = BenchSystem.FIELD;
     return switch (BenchSystem.of(system)) {
       case LUCENE_HNSW_FLOAT32 -> new KnnFloatVectorQuery(f, q, candidates);
-      case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_1BIT_RESCORE ->
+      case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_INT4_RESCORE, LUCENE_HNSW_1BIT_RESCORE ->
           RescoreTopNQuery.createFullPrecisionRescorerQuery(
               new KnnFloatVectorQuery(f, q, candidates), q, f, k);
       case MATRYOSHKA_PREFIX -> new MatryoshkaKnnQuery(f, q, k).oversample(oversample);

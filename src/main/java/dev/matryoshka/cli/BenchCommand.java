@@ -89,7 +89,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--systems", split = ",",
       defaultValue = "exact,lucene-hnsw-float32,lucene-hnsw-int8-rescore,"
-          + "lucene-hnsw-1bit-rescore,matryoshka-prefix,matryoshka-funnel",
+          + "lucene-hnsw-int4-rescore,lucene-hnsw-1bit-rescore,matryoshka-prefix,matryoshka-funnel",
       description = "Systems to run.")
   List<String> systems;
 
@@ -122,8 +122,15 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--adapter", defaultValue = "none", paramLabel = "KIND|FILE",
       description = "Adapter applied to documents and queries before building: none, rotation, rotation-centered "
-          + "(fitted on the documents), learned, or a file from train-adapter (e.g. rotation-distilled).")
+          + "(fitted on the documents), learned, rotation-distilled (trained in-run on --train-queries query texts), "
+          + "or a file from train-adapter (the supervised kinds).")
   String adapter;
+
+  @Option(names = "--train-queries", defaultValue = "0", paramLabel = "N",
+      description = "Query texts for --adapter rotation-distilled, disjoint from the test queries: "
+          + "wikipedia/text corpora take the N paragraphs after the test queries, a BEIR folder its "
+          + "train-split queries (judgments unused). Default: ${DEFAULT-VALUE}.")
+  int trainQueries;
 
   @Option(names = "--rotate", description = "Same as --adapter rotation (kept for old scripts).")
   boolean rotate;
@@ -198,7 +205,7 @@ public final class BenchCommand implements Callable<Integer> {
       return new BenchOptions(reg, dataset, docs, dims, queries, k, threads, passes, segments,
           prefixDims, oversample, kPrime, quantOversample, funnelDims, systems,
           parseBytes(memoryLimit), searchHeap, work.toString(), cache.toString(), model, rotate ? "rotation" : adapter,
-          seed, clusters, maxConn, beamWidth, prefixQuantization);
+          seed, clusters, maxConn, beamWidth, prefixQuantization, trainQueries);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

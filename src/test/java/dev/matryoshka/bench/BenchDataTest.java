@@ -52,6 +52,35 @@ class BenchDataTest {
   }
 
   @Test
+  void trainQueriesAreTheParagraphsAfterTheTestQueries() throws Exception {
+    Path f = corpus(31);
+    BenchData d = BenchData.texts(f, 24, 4, 3, "all-MiniLM-L6-v2-q", false, new PrintWriter(new StringWriter()));
+    assertEquals(4, d.queries().length);
+    assertEquals(3, d.trainQueries().length);
+    BenchData asQueries = BenchData.texts(f, 24, 7, "all-MiniLM-L6-v2-q", false, new PrintWriter(new StringWriter()));
+    for (int i = 0; i < 3; i++) {
+      // paragraph 28 + i encoded as a query, whichever list it lands in (the quantized model's
+      // dynamic scales depend on the batch, so equal up to a cosine near 1)
+      double same = dot(asQueries.queries()[4 + i], d.trainQueries()[i]);
+      assertTrue(same > 0.98, "train query " + i + " vs paragraph " + (28 + i) + ": cosine " + same);
+      for (float[] test : d.queries()) {
+        assertTrue(dot(test, d.trainQueries()[i]) < same, "a train query is closer to a test query");
+      }
+    }
+    IOException e = assertThrows(IOException.class,
+        () -> BenchData.texts(f, 24, 4, 4, "all-MiniLM-L6-v2-q", false, new PrintWriter(new StringWriter())));
+    assertTrue(e.getMessage().contains("--train-queries 4") && e.getMessage().contains("needs 32"), e.getMessage());
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  @Test
   void tooShortACorpusNamesWhatWasAsked() throws Exception {
     Path f = corpus(10);
     IOException e = assertThrows(IOException.class,

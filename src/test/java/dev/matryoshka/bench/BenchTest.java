@@ -27,7 +27,7 @@ class BenchTest {
         List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "matryoshka-prefix",
             "matryoshka-funnel"),
         0, "64m", tmp.resolve("work").toString(), tmp.resolve("cache").toString(),
-        "bge-small-en-v1.5", "none", 7L, 16, 16, 100, List.of("none", "int8"));
+        "bge-small-en-v1.5", "none", 7L, 16, 16, 100, List.of("none", "int8"), 0);
     StringWriter log = new StringWriter();
     BenchReport report = Bench.run(o, new PrintWriter(log, true));
     JsonNode json = report.toJson();
@@ -67,22 +67,71 @@ class BenchTest {
     System.setProperty("matryoshka.bench.warmupMillis", "0");
     BenchOptions o = new BenchOptions("test", "synthetic", 1500, 32, 30, 10, 1, 1, 1,
         List.of(8), List.of(2f, 50f), List.of(10), List.of(3f), 0,
-        List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "matryoshka-prefix"),
+        List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "lucene-hnsw-int4-rescore",
+            "lucene-hnsw-1bit-rescore", "matryoshka-prefix"),
         0, "64m", tmp.resolve("work2").toString(), tmp.resolve("cache2").toString(),
-        "bge-small-en-v1.5", "rotation-centered", 7L, 16, 16, 100, List.of("none"));
+        "bge-small-en-v1.5", "rotation-centered", 7L, 16, 16, 100, List.of("none"), 0);
     StringWriter log = new StringWriter();
     JsonNode json = Bench.run(o, new PrintWriter(log, true)).toJson();
     assertTrue(log.toString().contains("adapter rotation-centered fitted and applied"), log.toString());
     assertTrue(json.toString().contains("\"adapter\":\"rotation-centered\""), json.toString());
     JsonNode rows = json.get("rows");
     assertEquals(1.0, find(rows, "exact", "brute force").get("recall_at_10").asDouble());
-    boolean quantized = false;
     for (JsonNode r : rows) {
-      quantized |= r.get("system").asText().equals("lucene-hnsw-int8-rescore");
       assertTrue(r.get("recall_at_10").asDouble() > 0, r.toString());
     }
-    assertTrue(quantized, "no Lucene int8 + rescore row: " + rows);
+    // Lucene's 8-, 4- and 1-bit formats with full-precision rescoring, each with the report keys;
+    // their hot bytes are the codes (8, 4, 1 bits per dim) plus the graph, so they order that way
+    long[] hot = new long[3];
+    String[] quantized = {"lucene-hnsw-int8-rescore", "lucene-hnsw-int4-rescore", "lucene-hnsw-1bit-rescore"};
+    for (int i = 0; i < 3; i++) {
+      JsonNode r = find(rows, quantized[i], "os=3");
+      for (String key : List.of("recall_at_10", "cpu_qps", "p50_ms", "p99_ms", "hot_bytes_per_vector",
+          "full_reads_per_query", "build_seconds", "merge_seconds")) {
+        assertTrue(r.has(key), key + " missing in " + r);
+      }
+      hot[i] = r.get("hot_bytes_per_vector").asLong();
+    }
+    assertTrue(hot[0] > hot[1] && hot[1] > hot[2], "hot bytes 8/4/1 bit: " + java.util.Arrays.toString(hot));
     assertTrue(find(rows, "matryoshka-prefix", "p=8 os=50").get("recall_at_10").asDouble() >= 0.95);
+  }
+
+  @Test
+  void distilledAdapterTrainsInRunOnHeldOutQueryTexts() throws Exception {
+    System.setProperty("matryoshka.bench.warmupMillis", "0");
+    // a text corpus: 400 documents (a rotation needs at least as many as dims, 384), 10 test
+    // queries, then 30 training queries; MiniLM (quantized) encodes it in seconds
+    Path f = tmp.resolve("paragraphs.jsonl");
+    String[] topics = {"rivers", "stars", "music", "trains", "bread", "chess", "volcanoes", "law",
+        "bees", "glass", "tides", "poetry", "copper", "owls", "maps", "fever"};
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 440; i++) {
+      sb.append("{\"_id\": \"").append(i).append("\", \"title\": \"").append(topics[i % 16])
+          .append("\", \"text\": \"Note ").append(i).append(" on ").append(topics[(i / 16) % 16])
+          .append(" and ").append(topics[(i * 7) % 16]).append(".\"}\n");
+    }
+    Files.writeString(f, sb.toString());
+    BenchOptions o = new BenchOptions("test", f.toString(), 400, 384, 10, 10, 1, 1, 1,
+        List.of(32), List.of(4f, 40f), List.of(10), List.of(2f), 0, List.of("exact", "matryoshka-prefix"),
+        0, "64m", tmp.resolve("work3").toString(), tmp.resolve("cache3").toString(),
+        "all-MiniLM-L6-v2-q", "rotation-distilled", 7L, 16, 16, 100, List.of("none"), 30);
+    StringWriter log = new StringWriter();
+    JsonNode json = Bench.run(o, new PrintWriter(log, true)).toJson();
+    assertTrue(log.toString().contains("fitted and applied"), log.toString());
+    assertEquals("rotation-distilled", json.get("meta").get("adapter").asText(), json.get("meta").toString());
+    assertEquals(30, json.get("meta").get("train_queries").asInt());
+    JsonNode rows = json.get("rows");
+    assertEquals(1.0, find(rows, "exact", "brute force").get("recall_at_10").asDouble());
+    assertTrue(find(rows, "matryoshka-prefix", "p=32 os=40").get("recall_at_10").asDouble() >= 0.95, rows.toString());
+
+    // without training queries the distilled kind names the missing option
+    BenchOptions none = new BenchOptions("test", f.toString(), 400, 384, 10, 10, 1, 1, 1,
+        List.of(32), List.of(4f), List.of(10), List.of(2f), 0, List.of("exact"),
+        0, "64m", tmp.resolve("work4").toString(), tmp.resolve("cache4").toString(),
+        "all-MiniLM-L6-v2-q", "rotation-distilled", 7L, 16, 16, 100, List.of("none"), 0);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Bench.run(none, new PrintWriter(new StringWriter())));
+    assertTrue(e.getMessage().contains("--train-queries"), e.getMessage());
   }
 
   private static JsonNode find(JsonNode rows, String system, String setting) {
