@@ -49,6 +49,10 @@ public final class SearchPhase {
   static final long WARM_UP_NANOS =
       Long.getLong("matryoshka.bench.warmupMillis", 1500L) * 1_000_000L;
 
+  /** The longest warm-up of one setting: ten times the shortest unless set. */
+  static final long WARM_UP_MAX_NANOS = Math.max(WARM_UP_NANOS,
+      Long.getLong("matryoshka.bench.warmupMaxMillis", 10 * WARM_UP_NANOS / 1_000_000L) * 1_000_000L);
+
   private static final java.lang.management.ThreadMXBean THREADS =
       java.lang.management.ManagementFactory.getThreadMXBean();
 
@@ -109,32 +113,74 @@ public final class SearchPhase {
     return f == Math.rint(f) ? Integer.toString((int) f) : Float.toString(f);
   }
 
-  /** Runs every setting of every index. */
+  /**
+   * Runs every setting of every index. In memory (no cap) the timed passes are interleaved: pass
+   * 1 of every setting, then pass 2 of every setting, and so on, so that a slow stretch of the
+   * machine (this one is a shared VM whose speed drifts by 2x over minutes) lands on every
+   * system alike and the ratios within a run hold; each setting's figure is the median of its
+   * passes. Under a memory cap each index is measured alone, one after the other, so that one
+   * system's reads do not evict another's hot set between its passes.
+   */
   public static List<Result> run(
       BenchOptions o, List<BuiltIndex> indexes, float[][] queries, int[][] truth, PrintWriter err)
       throws IOException, InterruptedException {
-    List<Result> out = new ArrayList<>();
     ExecutorService pool = o.threads() > 1 ? Executors.newFixedThreadPool(o.threads()) : null;
+    List<DirectoryReader> open = new ArrayList<>();
+    List<Result> out = new ArrayList<>();
     try {
+      boolean interleave = o.memoryLimit() == 0;
+      List<Measurement> group = new ArrayList<>();
       for (BuiltIndex idx : indexes) {
-        try (Directory dir = FSDirectory.open(Path.of(idx.path()));
-            DirectoryReader reader = DirectoryReader.open(dir)) {
-          IndexSearcher searcher = new IndexSearcher(reader);
-          int[] ords = ords(reader);
-          for (Setting s : settings(o, idx)) {
-            Result r = measure(o, searcher, ords, s, queries, truth, pool);
-            err.printf("bench: %-26s %-34s recall %.4f  qps %,9.1f  cpu-qps %,9.1f  p50 %.3f ms  p99 %.3f ms"
-                    + "  visited %.0f%n", s.system(), s.label(), r.recall(), r.qps(), r.cpuQps(), r.p50Ms(),
-                r.p99Ms(), r.visitedPerQuery());
-            err.flush();
-            out.add(r);
-          }
+        DirectoryReader reader = DirectoryReader.open(FSDirectory.open(Path.of(idx.path())));
+        open.add(reader);
+        IndexSearcher searcher = new IndexSearcher(reader);
+        int[] ords = ords(reader);
+        for (Setting s : settings(o, idx)) {
+          group.add(prepare(o, searcher, ords, s, queries, truth));
+        }
+        if (!interleave) {
+          out.addAll(timeAndReport(o, group, queries, pool, err));
+          group.clear();
+          reader.close();
+          open.remove(reader);
         }
       }
+      out.addAll(timeAndReport(o, group, queries, pool, err));
     } finally {
+      for (DirectoryReader r : open) {
+        Directory d = r.directory();
+        r.close();
+        d.close();
+      }
       if (pool != null) {
         pool.shutdownNow();
       }
+    }
+    return out;
+  }
+
+  private static List<Result> timeAndReport(BenchOptions o, List<Measurement> group, float[][] queries,
+      ExecutorService pool, PrintWriter err) throws IOException, InterruptedException {
+    for (int p = 0; p < o.passes(); p++) {
+      for (Measurement m : group) {
+        m.timedPass(p, queries);
+      }
+    }
+    if (pool != null) {
+      for (int p = 0; p < o.passes(); p++) {
+        for (Measurement m : group) {
+          m.threadQps[p] = concurrentPass(o, m.searcher, m.setting, queries, pool);
+        }
+      }
+    }
+    List<Result> out = new ArrayList<>();
+    for (Measurement m : group) {
+      Result r = m.result(pool != null);
+      err.printf("bench: %-26s %-34s recall %.4f  qps %,9.1f  cpu-qps %,9.1f  p50 %.3f ms  p99 %.3f ms"
+              + "  visited %.0f%n", m.setting.system(), m.setting.label(), r.recall(), r.qps(), r.cpuQps(),
+          r.p50Ms(), r.p99Ms(), r.visitedPerQuery());
+      err.flush();
+      out.add(r);
     }
     return out;
   }
@@ -150,9 +196,56 @@ public final class SearchPhase {
     return ords;
   }
 
-  private static Result measure(
+  /** One setting on one index: recall and visits measured, warmed up, timed pass by pass. */
+  private static final class Measurement {
+    final BenchOptions o;
+    final IndexSearcher searcher;
+    final Setting setting;
+    final double recall;
+    final double visitedPerQuery;
+    final double[] passQps;
+    final double[] passCpuQps;
+    final double[] threadQps;
+    final long[] lat;
+
+    Measurement(BenchOptions o, IndexSearcher searcher, Setting setting, double recall, double visitedPerQuery,
+        int queries) {
+      this.o = o;
+      this.searcher = searcher;
+      this.setting = setting;
+      this.recall = recall;
+      this.visitedPerQuery = visitedPerQuery;
+      this.passQps = new double[o.passes()];
+      this.passCpuQps = new double[o.passes()];
+      this.threadQps = new double[o.passes()];
+      this.lat = new long[o.passes() * queries];
+    }
+
+    void timedPass(int p, float[][] queries) throws IOException {
+      int k = o.k();
+      long start = System.nanoTime();
+      long cpu0 = THREADS.getCurrentThreadCpuTime();
+      for (int i = 0; i < queries.length; i++) {
+        long t0 = System.nanoTime();
+        searcher.search(setting.query(queries[i], k), k);
+        lat[p * queries.length + i] = System.nanoTime() - t0;
+      }
+      passQps[p] = queries.length / ((System.nanoTime() - start) / 1e9);
+      passCpuQps[p] = queries.length / ((THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9);
+    }
+
+    Result result(boolean threaded) {
+      long[] sorted = lat.clone();
+      Arrays.sort(sorted);
+      return new Result(setting, recall, median(passQps), median(passCpuQps),
+          threaded ? median(threadQps) : Double.NaN, percentile(sorted, 0.50) / 1e6,
+          percentile(sorted, 0.99) / 1e6, visitedPerQuery, setting.fullReads(visitedPerQuery));
+    }
+  }
+
+  private static Measurement prepare(
       BenchOptions o, IndexSearcher searcher, int[] ords, Setting s, float[][] queries,
-      int[][] truth, ExecutorService pool) throws IOException, InterruptedException {
+      int[][] truth) throws IOException {
     int k = o.k();
     // warm-up pass, also the recall pass
     double recallSum = 0;
@@ -160,44 +253,30 @@ public final class SearchPhase {
       TopDocs td = searcher.search(s.query(queries[i], k), k);
       recallSum += recall(td, ords, truth[i], k);
     }
+    // warm up for at least WARM_UP_NANOS, then until two passes in a row agree within 3 % (the
+    // first settings of a JVM are still being compiled after a fixed 1.5 s: the Panama kernels
+    // reach C2 late), at most WARM_UP_MAX_NANOS
     long warmStart = System.nanoTime();
-    while (System.nanoTime() - warmStart < WARM_UP_NANOS) {
+    long previous = Long.MAX_VALUE;
+    while (true) {
+      long t0 = System.nanoTime();
       for (float[] q : queries) {
         searcher.search(s.query(q, k), k);
       }
+      long pass = System.nanoTime() - t0;
+      long spent = System.nanoTime() - warmStart;
+      boolean steady = Math.abs(pass - previous) <= 0.03 * previous;
+      if (spent >= WARM_UP_MAX_NANOS || (spent >= WARM_UP_NANOS && steady)) {
+        break;
+      }
+      previous = pass;
     }
     LongAdder visited = new LongAdder();
     for (float[] q : queries) {
       searcher.search(new VisitCountingQuery(BenchSystem.FIELD, q, s.candidates(), visited), k);
     }
-    double visitedPerQuery = visited.sum() / (double) queries.length;
-    double[] passQps = new double[o.passes()];
-    double[] passCpuQps = new double[o.passes()];
-    long[] lat = new long[o.passes() * queries.length];
-    for (int p = 0; p < o.passes(); p++) {
-      long start = System.nanoTime();
-      long cpu0 = THREADS.getCurrentThreadCpuTime();
-      for (int i = 0; i < queries.length; i++) {
-        long t0 = System.nanoTime();
-        searcher.search(s.query(queries[i], k), k);
-        lat[p * queries.length + i] = System.nanoTime() - t0;
-      }
-      passQps[p] = queries.length / ((System.nanoTime() - start) / 1e9);
-      passCpuQps[p] = queries.length / ((THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9);
-    }
-    double qpsThreads = Double.NaN;
-    if (pool != null) {
-      double[] tq = new double[o.passes()];
-      for (int p = 0; p < o.passes(); p++) {
-        tq[p] = concurrentPass(o, searcher, s, queries, pool);
-      }
-      qpsThreads = median(tq);
-    }
-    Arrays.sort(lat);
-    return new Result(s, recallSum / queries.length, median(passQps), median(passCpuQps),
-        qpsThreads,
-        percentile(lat, 0.50) / 1e6, percentile(lat, 0.99) / 1e6, visitedPerQuery,
-        s.fullReads(visitedPerQuery));
+    return new Measurement(o, searcher, s, recallSum / queries.length, visited.sum() / (double) queries.length,
+        queries.length);
   }
 
   private static double concurrentPass(

@@ -208,7 +208,8 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
 
   @Override
   public KnnVectorsReader fieldsReader(SegmentReadState state) throws IOException {
-    return new Lucene99HnswVectorsReader(state, flatFormat.fieldsReader(state));
+    var flat = flatFormat.fieldsReader(state);
+    return new DecodedGraphVectorsReader(new Lucene99HnswVectorsReader(state, flat), flat);
   }
 
   @Override

@@ -111,7 +111,7 @@ class PrefixReaderChecksTest {
         assertEquals((long) DOCS * DIMS * Float.BYTES, sizes.get("vec"), sizes.toString());
         assertEquals(enc == MatryoshkaPrefix.Encoding.INT8 ? Long.valueOf((long) DOCS * PREFIX) : null,
             sizes.get(MatryoshkaFlatVectorsFormat.CODES_KEY), sizes.toString());
-        var graphReader = (org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsReader)
+        var graphReader = (org.apache.lucene.util.Accountable)
             ((org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat.FieldsReader) vectors).getFieldReader("emb");
         ram[enc.ordinal()] = graphReader.ramBytesUsed();
       }
