@@ -77,6 +77,33 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
     return root;
   }
 
+  /** Reads a report written by {@link #writeJson} (to re-render its tables and plots). */
+  @SuppressWarnings("unchecked")
+  public static BenchReport readJson(Path in) throws IOException {
+    ObjectMapper om = new ObjectMapper();
+    com.fasterxml.jackson.databind.JsonNode root = om.readTree(in.toFile());
+    if (root == null || !root.path("rows").isArray()) {
+      throw new IOException(in + " is not a bench report (no \"rows\" array)");
+    }
+    Map<String, Object> meta = om.convertValue(root.path("meta"), Map.class);
+    List<Row> rows = new java.util.ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode n : root.get("rows")) {
+      Map<String, Long> kinds = om.convertValue(n.path("bytes_by_kind"),
+          new com.fasterxml.jackson.core.type.TypeReference<Map<String, Long>>() {});
+      rows.add(new Row(n.path("regime").asText(), n.path("system").asText(), n.path("setting").asText(),
+          d(n, "recall_at_10"), d(n, "qps"), d(n, "cpu_qps"), d(n, "qps_threads"), d(n, "p50_ms"),
+          d(n, "p99_ms"), d(n, "build_seconds"), d(n, "merge_seconds"), n.path("index_bytes").asLong(),
+          n.path("hot_bytes_per_vector").asLong(), d(n, "visited_per_query"), d(n, "full_reads_per_query"),
+          kinds == null ? Map.of() : kinds));
+    }
+    return new BenchReport(meta == null ? Map.of() : meta, rows);
+  }
+
+  private static double d(com.fasterxml.jackson.databind.JsonNode n, String key) {
+    com.fasterxml.jackson.databind.JsonNode v = n.get(key);
+    return v == null || v.isNull() ? Double.NaN : v.asDouble();
+  }
+
   private static void num(ObjectNode n, String key, double v) {
     if (Double.isFinite(v)) {
       n.put(key, Math.round(v * 10000) / 10000.0);
@@ -147,9 +174,15 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
     return sb.toString();
   }
 
+  /** Lucene's own formats: the peers a prefix setting must beat. */
+  static final List<String> LUCENE_PEERS = List.of("lucene-hnsw-float32", "lucene-hnsw-int8-rescore",
+      "lucene-hnsw-int4-rescore", "lucene-hnsw-1bit-rescore");
+
   /**
-   * Ratios against lucene-hnsw-float32 read from this run: for each recall target, the best
-   * single-thread QPS each system reaches at or above it, and build time ratios.
+   * Ratios read from this run: for each recall target, the best single-thread QPS each system
+   * reaches at or above it, that over lucene-hnsw-float32's best, and over the best of all of
+   * Lucene's formats ({@link #LUCENE_PEERS}: float32, 8-, 4- and 1-bit + rescore); and build
+   * time ratios.
    */
   public String summary() {
     return summary(false) + "\n" + summary(true);
@@ -160,19 +193,20 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
     StringBuilder sb = new StringBuilder(cpu ? "CPU-QPS (queries per CPU second):\n\n"
         : "QPS (wall clock, 1 thread):\n\n");
     List<String> systems = rows.stream().map(Row::system).distinct().toList();
-    sb.append("| system | best QPS @0.95 | ×float32 | best QPS @0.98 | ×float32 |"
-        + " best QPS @0.99 | ×float32 | build+merge s | build ×faster |\n");
-    sb.append("|---|---|---|---|---|---|---|---|---|\n");
+    double[] targets = {0.95, 0.98, 0.99};
+    sb.append("| system | best QPS @0.95 | ×float32 | ×best Lucene | best QPS @0.98 | ×float32 | ×best Lucene |"
+        + " best QPS @0.99 | ×float32 | ×best Lucene | build+merge s | build ×faster |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     Row base = best("lucene-hnsw-float32", 0, q);
     for (String sys : systems) {
       sb.append("| ").append(sys);
-      for (double target : new double[] {0.95, 0.98, 0.99}) {
+      for (double target : targets) {
         Row b = best(sys, target, q);
         Row f = best("lucene-hnsw-float32", target, q);
-        sb.append(b == null ? " | – | –"
-            : String.format(Locale.ROOT, " | %.1f (%s) | %s", q.applyAsDouble(b), b.setting(),
-                f == null ? "–"
-                    : String.format(Locale.ROOT, "%.2f", q.applyAsDouble(b) / q.applyAsDouble(f))));
+        Row peer = bestPeer(target, q);
+        sb.append(b == null ? " | – | – | –"
+            : String.format(Locale.ROOT, " | %.1f (%s) | %s | %s", q.applyAsDouble(b), b.setting(),
+                ratio(b, f, q), ratio(b, peer, q)));
       }
       // build time of the index behind the system's best point (prefix lengths differ)
       Row any = best(sys, 0, q);
@@ -181,7 +215,29 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
           any.mergeSeconds(), base == null || t == 0 ? "–"
               : String.format(Locale.ROOT, "%.2f", (base.buildSeconds() + base.mergeSeconds()) / t)));
     }
+    sb.append('\n');
+    for (double target : targets) {
+      Row peer = bestPeer(target, q);
+      sb.append(String.format(Locale.ROOT, "best Lucene format @%.2f: %s%n", target, peer == null ? "none reaches it"
+          : String.format(Locale.ROOT, "%s %s (%.1f, recall %.4f, hot %d B/vec)", peer.system(), peer.setting(),
+              q.applyAsDouble(peer), peer.recallAt10(), peer.hotBytesPerVector())));
+    }
     return sb.toString();
+  }
+
+  private static String ratio(Row a, Row b, java.util.function.ToDoubleFunction<Row> q) {
+    return b == null ? "–" : String.format(Locale.ROOT, "%.2f", q.applyAsDouble(a) / q.applyAsDouble(b));
+  }
+
+  private Row bestPeer(double minRecall, java.util.function.ToDoubleFunction<Row> q) {
+    Row best = null;
+    for (String peer : LUCENE_PEERS) {
+      Row r = best(peer, minRecall, q);
+      if (r != null && (best == null || q.applyAsDouble(r) > q.applyAsDouble(best))) {
+        best = r;
+      }
+    }
+    return best;
   }
 
   private Row best(String system, double minRecall, java.util.function.ToDoubleFunction<Row> q) {

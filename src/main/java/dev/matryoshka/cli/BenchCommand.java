@@ -154,19 +154,37 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--plot", paramLabel = "OUT.svg|png", description = "Write recall vs QPS.")
   Path plot;
 
+  @Option(names = "--report", paramLabel = "RUN.json",
+      description = "Do not benchmark: print the table and summary of a saved --json run again (and --plot it).")
+  Path report;
+
   @Option(names = "--no-relaunch",
       description = "Run in this JVM even without -XX:+AlwaysPreTouch (timings less stable).")
   boolean noRelaunch;
 
   @Override
   public Integer call() throws Exception {
-    BenchOptions o = options();
     if (plot != null) {
       String n = plot.getFileName().toString().toLowerCase(Locale.ROOT);
       if (!n.endsWith(".svg") && !n.endsWith(".png")) {
         throw new ParameterException(spec.commandLine(), "--plot must end in .svg or .png");
       }
     }
+    if (report != null) {
+      if (!java.nio.file.Files.isRegularFile(report)) {
+        throw new ParameterException(spec.commandLine(), "--report: no such file: " + report);
+      }
+      BenchReport saved = BenchReport.readJson(report);
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(saved.table());
+      out.println(saved.summary());
+      out.flush();
+      if (plot != null) {
+        saved.writePlot(plot);
+      }
+      return 0;
+    }
+    BenchOptions o = options();
     if (!JvmLauncher.preTouching() && !noRelaunch) {
       // the parse result holds the whole command line, "bench" included
       List<String> args = spec.commandLine().getParseResult().originalArgs();

@@ -60,6 +60,18 @@ class BenchTest {
     assertTrue(Files.size(tmp.resolve("plot.svg")) > 0);
     assertTrue(Files.exists(tmp.resolve("plot-cpu.svg")));
     report.writeJson(tmp.resolve("out.json"));
+    // the summary rates every system against float32 and against the best of Lucene's formats
+    String summary = report.summary();
+    assertTrue(summary.contains("×best Lucene") && summary.contains("best Lucene format @0.95: lucene-hnsw-"),
+        summary);
+    // a saved run reads back (bench --report): same rows, same systems
+    BenchReport back = BenchReport.readJson(tmp.resolve("out.json"));
+    assertEquals(report.rows().size(), back.rows().size());
+    for (int i = 0; i < back.rows().size(); i++) {
+      assertEquals(report.rows().get(i).system(), back.rows().get(i).system());
+      assertEquals(report.rows().get(i).setting(), back.rows().get(i).setting());
+      assertEquals(report.rows().get(i).recallAt10(), back.rows().get(i).recallAt10(), 1e-4);
+    }
   }
 
   @Test
