@@ -37,6 +37,8 @@ import java.util.List;
  * @param trainQueries query texts encoded for adapters that train on queries ({@code
  *     rotation-distilled}): a text corpus's paragraphs after the test queries, a BEIR folder's
  *     train-split queries; 0 = none
+ * @param rerankDepth extra matryoshka-prefix settings that rerank only this many of the
+ *     candidates (the best by prefix score) at full dimension; empty = none
  */
 public record BenchOptions(
     String regime,
@@ -65,11 +67,16 @@ public record BenchOptions(
     int maxConn,
     int beamWidth,
     List<String> prefixQuantization,
-    int trainQueries) {
+    int trainQueries,
+    List<Integer> rerankDepth) {
 
   /** Checks ranges; messages name the option. */
   public BenchOptions {
     check(trainQueries >= 0, "--train-queries must be >= 0; got=" + trainQueries);
+    rerankDepth = rerankDepth == null ? List.of() : List.copyOf(rerankDepth);
+    for (int d : rerankDepth) {
+      check(d >= k, "--rerank-depth values must be >= k (" + k + "); got=" + d);
+    }
     check(docs >= 0, "--docs must be >= 0; got=" + docs);
     check(dims > 0, "--dims must be > 0; got=" + dims);
     check(queries > 0, "--queries must be > 0; got=" + queries);

@@ -78,8 +78,14 @@ public final class SearchPhase {
         int p = idx.prefixDims();
         for (float os : o.oversample()) {
           int c = candidates(k, os);
-          out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(),
-              "p=" + p + (idx.int8Prefix() ? " int8" : "") + " os=" + fmt(os), c, os, 0, 0));
+          String label = "p=" + p + (idx.int8Prefix() ? " int8" : "") + " os=" + fmt(os);
+          out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(), label, c, os, 0, 0));
+          for (int depth : o.rerankDepth()) {
+            if (depth < c) {
+              out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(), label + " depth=" + depth, c,
+                  os, 0, depth));
+            }
+          }
         }
         if (o.runs(BenchSystem.MATRYOSHKA_FUNNEL) && p == funnelPrefix(o) && !idx.int8Prefix()
             && o.funnelDims() > p && o.funnelDims() < o.dims()) {

@@ -15,7 +15,8 @@ import org.apache.lucene.search.RescoreTopNQuery;
  * @param candidates graph candidates (k' for float32, k × oversample for the others)
  * @param oversample oversample factor (float32: k'/k)
  * @param funnelDims funnel middle stage (0 = none)
- * @param funnelKeep candidates kept after the funnel stage
+ * @param funnelKeep candidates kept after the funnel stage; for matryoshka-prefix, the rerank
+ *     depth (0 = every candidate)
  */
 public record Setting(
     String system, String index, String label, int candidates, float oversample, int funnelDims,
@@ -29,7 +30,9 @@ public record Setting(
       case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_INT4_RESCORE, LUCENE_HNSW_1BIT_RESCORE ->
           RescoreTopNQuery.createFullPrecisionRescorerQuery(
               new KnnFloatVectorQuery(f, q, candidates), q, f, k);
-      case MATRYOSHKA_PREFIX -> new MatryoshkaKnnQuery(f, q, k).oversample(oversample);
+      case MATRYOSHKA_PREFIX -> funnelKeep > 0
+          ? new MatryoshkaKnnQuery(f, q, k).oversample(oversample).rerankDepth(funnelKeep)
+          : new MatryoshkaKnnQuery(f, q, k).oversample(oversample);
       case MATRYOSHKA_FUNNEL ->
           new MatryoshkaKnnQuery(f, q, k).oversample(oversample).funnel(funnelDims, funnelKeep);
       case EXACT -> throw new IllegalStateException("exact is not a Lucene query");
@@ -41,6 +44,11 @@ public record Setting(
    * candidates for the others (the funnel stage reads full vectors too, and truncates them).
    */
   double fullReads(double visitedPerQuery) {
-    return BenchSystem.of(system) == BenchSystem.LUCENE_HNSW_FLOAT32 ? visitedPerQuery : candidates;
+    BenchSystem s = BenchSystem.of(system);
+    if (s == BenchSystem.LUCENE_HNSW_FLOAT32) {
+      return visitedPerQuery;
+    }
+    // a prefix setting with a rerank depth reads only that many (the funnel reads all candidates)
+    return s == BenchSystem.MATRYOSHKA_PREFIX && funnelKeep > 0 ? Math.min(funnelKeep, candidates) : candidates;
   }
 }

@@ -83,6 +83,11 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Oversample factors of the quantized + rescore systems.")
   List<Float> quantOversample;
 
+  @Option(names = "--rerank-depth", split = ",", paramLabel = "N",
+      description = "Also run each matryoshka-prefix oversample with only the best N candidates (by prefix score) "
+          + "reranked at full dimension (MatryoshkaKnnQuery#rerankDepth), where N < k × oversample; e.g. 20,30.")
+  List<Integer> rerankDepth = new java.util.ArrayList<>();
+
   @Option(names = "--funnel-dims", defaultValue = "256",
       description = "Middle stage of matryoshka-funnel (prefix 64 → this → full).")
   int funnelDims;
@@ -223,7 +228,7 @@ public final class BenchCommand implements Callable<Integer> {
       return new BenchOptions(reg, dataset, docs, dims, queries, k, threads, passes, segments,
           prefixDims, oversample, kPrime, quantOversample, funnelDims, systems,
           parseBytes(memoryLimit), searchHeap, work.toString(), cache.toString(), model, rotate ? "rotation" : adapter,
-          seed, clusters, maxConn, beamWidth, prefixQuantization, trainQueries);
+          seed, clusters, maxConn, beamWidth, prefixQuantization, trainQueries, rerankDepth);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

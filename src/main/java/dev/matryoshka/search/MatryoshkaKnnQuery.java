@@ -45,7 +45,9 @@ import org.apache.lucene.util.hnsw.RandomVectorScorer;
  * of it, segments with at most {@link #exactSearchThreshold} vectors are searched exactly at full
  * dimension (a graph walk costs more than scanning them). An optional funnel rescores candidates
  * at an intermediate prefix length first (e.g. 64 → 256 → full), so only the best few pay for a
- * full-dimension read.
+ * full-dimension read; {@link #rerankDepth} does the same from the graph's own prefix scores
+ * (no extra read at all), which suits a long int8 prefix whose codes are the hot set: the graph
+ * is walked with a wide beam, and only the best few candidates are read from the full vectors.
  */
 public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
 
@@ -147,6 +149,21 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
         exactSearchThreshold);
   }
 
+  /**
+   * Rescores only the best {@code depth} of the {@code ceil(k × oversample)} candidates, ranked by
+   * their prefix score from the graph search, with the full vectors: the beam stays wide (graph
+   * recall) while full-vector reads per segment drop to {@code depth}. Replaces a funnel.
+   *
+   * @param depth candidates read at full dimension, in [k, candidates]
+   */
+  public MatryoshkaKnnQuery rerankDepth(int depth) {
+    if (depth < topK || depth > k) {
+      throw new IllegalArgumentException(
+          "rerank depth must be in [k, candidates] = [" + topK + ", " + k + "]; got=" + depth);
+    }
+    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, 0, depth, exactSearchThreshold);
+  }
+
   /** Segments with at most this many vectors are searched exactly (0 disables). */
   public MatryoshkaKnnQuery exactSearchThreshold(int threshold) {
     if (threshold < 0) {
@@ -245,8 +262,15 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
     if (docs.length == 0) {
       return candidates;
     }
-    if (funnelDims > 0 && docs.length > funnelCandidates) {
-      docs = funnelStage(ctx, fi, values, docs);
+    if (funnelCandidates > 0 && docs.length > funnelCandidates) {
+      if (funnelDims > 0) {
+        docs = funnelStage(ctx, fi, values, docs);
+      } else {
+        // rerank depth: the best by the graph's prefix score
+        docs = docs.clone();
+        Arrays.sort(docs, BY_SCORE);
+        docs = Arrays.copyOf(docs, funnelCandidates);
+      }
     }
     ScoreDoc[] byDoc = docs.clone();
     Arrays.sort(byDoc, Comparator.comparingInt(sd -> sd.doc));
@@ -321,7 +345,8 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
   @Override
   public String toString(String f) {
     return "MatryoshkaKnnQuery[field=" + field + ", k=" + topK + ", oversample=" + oversample
-        + (funnelDims > 0 ? ", funnel=" + funnelDims + "/" + funnelCandidates : "")
+        + (funnelDims > 0 ? ", funnel=" + funnelDims + "/" + funnelCandidates
+            : funnelCandidates > 0 ? ", rerankDepth=" + funnelCandidates : "")
         + (filter != null ? ", filter=" + filter : "") + "]";
   }
 

@@ -27,7 +27,7 @@ class BenchTest {
         List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "matryoshka-prefix",
             "matryoshka-funnel"),
         0, "64m", tmp.resolve("work").toString(), tmp.resolve("cache").toString(),
-        "bge-small-en-v1.5", "none", 7L, 16, 16, 100, List.of("none", "int8"), 0);
+        "bge-small-en-v1.5", "none", 7L, 16, 16, 100, List.of("none", "int8"), 0, List.of(20));
     StringWriter log = new StringWriter();
     BenchReport report = Bench.run(o, new PrintWriter(log, true));
     JsonNode json = report.toJson();
@@ -44,6 +44,12 @@ class BenchTest {
     double os20 = find(rows, "matryoshka-prefix", "p=16 os=20").get("recall_at_10").asDouble();
     assertTrue(os20 >= 0.95, "matryoshka recall at oversample 20: " + os20);
     assertTrue(find(rows, "matryoshka-funnel", "16→32→full os=20 keep=20") != null);
+    // rerank depth 20 of 200 candidates: 20 full reads per query, the beam of os=20
+    JsonNode deep = find(rows, "matryoshka-prefix", "p=16 os=20 depth=20");
+    assertEquals(20.0, deep.get("full_reads_per_query").asDouble());
+    assertEquals(find(rows, "matryoshka-prefix", "p=16 os=20").get("visited_per_query").asDouble(),
+        deep.get("visited_per_query").asDouble(), 1e-9);
+    assertTrue(deep.get("recall_at_10").asDouble() >= 0.8, deep.toString());
     // the prefix graph keeps 16 of 64 floats hot per vector, float32 HNSW all 64
     long hotPrefix = find(rows, "matryoshka-prefix", "p=16 os=1").get("hot_bytes_per_vector").asLong();
     long hotFloat = find(rows, "lucene-hnsw-float32", "k'=10").get("hot_bytes_per_vector").asLong();
@@ -82,7 +88,7 @@ class BenchTest {
         List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "lucene-hnsw-int4-rescore",
             "lucene-hnsw-1bit-rescore", "matryoshka-prefix"),
         0, "64m", tmp.resolve("work2").toString(), tmp.resolve("cache2").toString(),
-        "bge-small-en-v1.5", "rotation-centered", 7L, 16, 16, 100, List.of("none"), 0);
+        "bge-small-en-v1.5", "rotation-centered", 7L, 16, 16, 100, List.of("none"), 0, List.of());
     StringWriter log = new StringWriter();
     JsonNode json = Bench.run(o, new PrintWriter(log, true)).toJson();
     assertTrue(log.toString().contains("adapter rotation-centered fitted and applied"), log.toString());
@@ -126,7 +132,7 @@ class BenchTest {
     BenchOptions o = new BenchOptions("test", f.toString(), 400, 384, 10, 10, 1, 1, 1,
         List.of(32), List.of(4f, 40f), List.of(10), List.of(2f), 0, List.of("exact", "matryoshka-prefix"),
         0, "64m", tmp.resolve("work3").toString(), tmp.resolve("cache3").toString(),
-        "all-MiniLM-L6-v2-q", "rotation-distilled", 7L, 16, 16, 100, List.of("none"), 30);
+        "all-MiniLM-L6-v2-q", "rotation-distilled", 7L, 16, 16, 100, List.of("none"), 30, List.of());
     StringWriter log = new StringWriter();
     JsonNode json = Bench.run(o, new PrintWriter(log, true)).toJson();
     assertTrue(log.toString().contains("fitted and applied"), log.toString());
@@ -140,7 +146,7 @@ class BenchTest {
     BenchOptions none = new BenchOptions("test", f.toString(), 400, 384, 10, 10, 1, 1, 1,
         List.of(32), List.of(4f), List.of(10), List.of(2f), 0, List.of("exact"),
         0, "64m", tmp.resolve("work4").toString(), tmp.resolve("cache4").toString(),
-        "all-MiniLM-L6-v2-q", "rotation-distilled", 7L, 16, 16, 100, List.of("none"), 0);
+        "all-MiniLM-L6-v2-q", "rotation-distilled", 7L, 16, 16, 100, List.of("none"), 0, List.of());
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> Bench.run(none, new PrintWriter(new StringWriter())));
     assertTrue(e.getMessage().contains("--train-queries"), e.getMessage());

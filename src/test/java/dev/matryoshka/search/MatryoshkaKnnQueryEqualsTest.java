@@ -46,6 +46,7 @@ class MatryoshkaKnnQueryEqualsTest {
         q.oversample(8f),
         q.filter(new TermQuery(new Term("lang", "en"))),
         q.funnel(64, 20),
+        q.rerankDepth(20),
         q.exactSearchThreshold(0),
         // Lucene's plain query with the same field, vector and candidate count
         new KnnFloatVectorQuery("emb", vector(128, 1f), 40));
@@ -55,5 +56,7 @@ class MatryoshkaKnnQueryEqualsTest {
     QueryUtils.checkUnequal(q.oversample(4.1f), q.oversample(4.01f));
     QueryUtils.checkUnequal(q.funnel(64, 20), q.funnel(32, 20));
     QueryUtils.checkUnequal(q.funnel(64, 20), q.funnel(64, 30));
+    QueryUtils.checkUnequal(q.rerankDepth(20), q.rerankDepth(30));
+    QueryUtils.checkUnequal(q.rerankDepth(20), q.funnel(64, 20));
   }
 }

@@ -286,6 +286,43 @@ class MatryoshkaKnnQueryTest {
   }
 
   @Test
+  void rerankDepthReadsOnlyTheBestByPrefixScore() throws Exception {
+    float[][] docs = SyntheticVectors.generate(5_000, 256, 32, 5L);
+    FieldType type = MatryoshkaVectorField.fieldType(256, 64, VectorSimilarityFunction.COSINE);
+    try (Directory dir = FSDirectory.open(tmp.resolve("depth"))) {
+      index(dir, docs, type, 0);
+      try (DirectoryReader r = DirectoryReader.open(dir)) {
+        IndexSearcher s = new IndexSearcher(r);
+        float[][] queries = SyntheticVectors.generate(20, 256, 32, 78L);
+        int same = 0;
+        for (float[] q : queries) {
+          var base = new MatryoshkaKnnQuery("emb", q, 10).oversample(10);
+          // depth = all candidates: the plain query
+          TopDocs plain = s.search(base, 10);
+          TopDocs all = s.search(base.rerankDepth(100), 10);
+          for (int i = 0; i < 10; i++) assertEquals(plain.scoreDocs[i].doc, all.scoreDocs[i].doc);
+          // depth 20: the 20 best by 64-dim prefix score, ranked and scored at full dimension
+          TopDocs deep = s.search(base.rerankDepth(20), 10);
+          Set<Integer> a = new HashSet<>();
+          for (ScoreDoc sd : plain.scoreDocs) a.add(sd.doc);
+          for (ScoreDoc sd : deep.scoreDocs) {
+            if (a.contains(sd.doc)) same++;
+            assertEquals(VectorSimilarityFunction.COSINE.compare(q, docs[id(s, sd)]), sd.score, 1e-5f);
+          }
+          // depth k: exactly the prefix top 10 (oversample 1 walks a narrower beam, so compare
+          // against the prefix order of the wide walk: the same set as reranking 10 of 100)
+          assertEquals(10, s.search(base.rerankDepth(10), 10).scoreDocs.length);
+        }
+        assertTrue(same >= 180, "depth 20 of 100 keeps the top 10 (of 200): " + same);
+        var base = new MatryoshkaKnnQuery("emb", queries[0], 10).oversample(10);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> base.rerankDepth(5));
+        assertTrue(e.getMessage().contains("[10, 100]") && e.getMessage().contains("got=5"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> base.rerankDepth(101));
+      }
+    }
+  }
+
+  @Test
   void checkIndexCleanAfterIndexingDeletesAndForceMerge() throws Exception {
     float[][] docs = SyntheticVectors.generate(3_000, 128, 8, 9L);
     FieldType type = MatryoshkaVectorField.fieldType(128, 32, VectorSimilarityFunction.COSINE);
