@@ -37,6 +37,8 @@ import java.util.List;
  * @param trainQueries query texts encoded for adapters that train on queries ({@code
  *     rotation-distilled}): a text corpus's paragraphs after the test queries, a BEIR folder's
  *     train-split queries; 0 = none
+ * @param lucenePrefixBits bits per prefix dimension of the {@code lucene-sq-prefix-rescore}
+ *     indexes (8 and/or 4; null or empty = both); one index per prefix length and width
  */
 public record BenchOptions(
     String regime,
@@ -65,7 +67,8 @@ public record BenchOptions(
     int maxConn,
     int beamWidth,
     List<String> prefixQuantization,
-    int trainQueries) {
+    int trainQueries,
+    List<Integer> lucenePrefixBits) {
 
   /** Checks ranges; messages name the option. */
   public BenchOptions {
@@ -97,6 +100,11 @@ public record BenchOptions(
     quantOversample = List.copyOf(quantOversample);
     prefixQuantization = prefixQuantization == null || prefixQuantization.isEmpty()
         ? List.of("none") : List.copyOf(prefixQuantization);
+    lucenePrefixBits = lucenePrefixBits == null || lucenePrefixBits.isEmpty()
+        ? List.of(8, 4) : List.copyOf(lucenePrefixBits);
+    for (int b : lucenePrefixBits) {
+      check(b == 8 || b == 4, "--lucene-prefix-bits values must be 8 or 4; got=" + b);
+    }
     for (String q : prefixQuantization) {
       dev.matryoshka.codec.MatryoshkaPrefix.Encoding.parse(q); // names the bad value
     }
