@@ -173,6 +173,17 @@ public final class Bench {
         }
       }
     }
+    if (o.runs(BenchSystem.LUCENE_SQ_PREFIX_RESCORE)) {
+      for (int p : o.prefixDims()) {
+        if (p >= dims) {
+          continue;
+        }
+        for (int bits : o.lucenePrefixBits()) {
+          built.add(IndexBuilder.buildLuceneSqPrefix(o, p, bits, docs,
+              work.resolve(IndexBuilder.luceneSqKey(p, bits)), err));
+        }
+      }
+    }
     List<SearchPhase.Result> results;
     if (o.memoryLimit() > 0) {
       results = searchCapped(o, built, queries, truth, meta, err);

@@ -39,6 +39,8 @@ import java.util.List;
  *     train-split queries; 0 = none
  * @param rerankDepth extra matryoshka-prefix settings that rerank only this many of the
  *     candidates (the best by prefix score) at full dimension; empty = none
+ * @param lucenePrefixBits bits per prefix dimension of the {@code lucene-sq-prefix-rescore}
+ *     indexes (8 and/or 4; null or empty = both); one index per prefix length and width
  */
 public record BenchOptions(
     String regime,
@@ -68,7 +70,8 @@ public record BenchOptions(
     int beamWidth,
     List<String> prefixQuantization,
     int trainQueries,
-    List<Integer> rerankDepth) {
+    List<Integer> rerankDepth,
+    List<Integer> lucenePrefixBits) {
 
   /** Checks ranges; messages name the option. */
   public BenchOptions {
@@ -104,6 +107,11 @@ public record BenchOptions(
     quantOversample = List.copyOf(quantOversample);
     prefixQuantization = prefixQuantization == null || prefixQuantization.isEmpty()
         ? List.of("none") : List.copyOf(prefixQuantization);
+    lucenePrefixBits = lucenePrefixBits == null || lucenePrefixBits.isEmpty()
+        ? List.of(8, 4) : List.copyOf(lucenePrefixBits);
+    for (int b : lucenePrefixBits) {
+      check(b == 8 || b == 4, "--lucene-prefix-bits values must be 8 or 4; got=" + b);
+    }
     for (String q : prefixQuantization) {
       dev.matryoshka.codec.MatryoshkaPrefix.Encoding.parse(q); // names the bad value
     }

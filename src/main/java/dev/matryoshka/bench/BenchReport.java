@@ -135,8 +135,10 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
     Map<String, List<Row>> groups = new LinkedHashMap<>();
     for (Row r : rows) {
       String g = r.system();
-      if (g.equals("matryoshka-prefix") && r.setting().startsWith("p=")) {
-        g += " " + r.setting().substring(2, r.setting().indexOf(' '));
+      int os = r.setting().lastIndexOf(" os=");
+      if ((g.equals("matryoshka-prefix") || g.equals("lucene-sq-prefix-rescore"))
+          && r.setting().startsWith("p=") && os > 0) {
+        g += " " + r.setting().substring(2, os); // one series per prefix length and encoding
       }
       groups.computeIfAbsent(g, x -> new ArrayList<>()).add(r);
     }

@@ -35,10 +35,19 @@ public enum BenchSystem {
   /** Matryoshka prefix graph, full-vector rerank. */
   MATRYOSHKA_PREFIX("matryoshka-prefix", Set.of("vex", "mpv")),
   /** Matryoshka prefix graph, intermediate-prefix funnel, then full-vector rerank. */
-  MATRYOSHKA_FUNNEL("matryoshka-funnel", Set.of("vex", "mpv"));
+  MATRYOSHKA_FUNNEL("matryoshka-funnel", Set.of("vex", "mpv")),
+  /**
+   * Lucene104 scalar-quantized HNSW (8 or 4 bits) over the renormalised P-dim prefix in {@link
+   * #PREFIX_FIELD}, reranked with the full vectors stored flat in {@link #FIELD}. Only the prefix
+   * field writes {@code .vex} and {@code .veq}; both fields write {@code .vec}.
+   */
+  LUCENE_SQ_PREFIX_RESCORE("lucene-sq-prefix-rescore", Set.of("vex", "veq"));
 
-  /** The field every system indexes. */
+  /** The field every system indexes (full vectors). */
   public static final String FIELD = "v";
+
+  /** The prefix field of {@link #LUCENE_SQ_PREFIX_RESCORE}. */
+  public static final String PREFIX_FIELD = "v_prefix";
 
   private final String label;
   private final Set<String> hotExtensions;
@@ -72,8 +81,22 @@ public enum BenchSystem {
     throw new IllegalArgumentException("unknown system: " + label);
   }
 
-  /** The codec for an index of this system (prefixDims only for the Matryoshka systems). */
-  Codec codec(int prefixDims, int maxConn, int beamWidth) {
+  /**
+   * The codec for an index of this system (prefixDims only for the Matryoshka systems, bits only
+   * for {@link #LUCENE_SQ_PREFIX_RESCORE}: 8 or 4).
+   */
+  Codec codec(int prefixDims, int bits, int maxConn, int beamWidth) {
+    if (this == LUCENE_SQ_PREFIX_RESCORE) {
+      KnnVectorsFormat prefix = new WideVectorsFormat(
+          new Lucene104HnswScalarQuantizedVectorsFormat(luceneEncoding(bits), maxConn, beamWidth));
+      KnnVectorsFormat full = new FlatFullVectorsFormat();
+      return new Lucene104Codec() {
+        @Override
+        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+          return field.equals(PREFIX_FIELD) ? prefix : full;
+        }
+      };
+    }
     if (this == MATRYOSHKA_PREFIX || this == MATRYOSHKA_FUNNEL) {
       // the prefix encoding travels as a field attribute (fieldType)
       return new MatryoshkaCodec(new MatryoshkaHnswVectorsFormat(prefixDims, maxConn, beamWidth));
@@ -98,6 +121,15 @@ public enum BenchSystem {
       public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
         return wide;
       }
+    };
+  }
+
+  /** Lucene's scalar encoding for a bit width of {@code --lucene-prefix-bits}. */
+  static ScalarEncoding luceneEncoding(int bits) {
+    return switch (bits) {
+      case 8 -> ScalarEncoding.UNSIGNED_BYTE;
+      case 4 -> ScalarEncoding.PACKED_NIBBLE;
+      default -> throw new IllegalArgumentException("--lucene-prefix-bits values must be 8 or 4; got=" + bits);
     };
   }
 

@@ -16,6 +16,8 @@ import java.util.Map;
  * @param bytesByKind bytes on disk by file extension
  * @param hotBytesPerVector graph + the vectors graph search scores, per indexed vector
  * @param int8Prefix whether the prefix graph search scores int8 codes
+ * @param luceneBits bits per prefix dimension of a {@code lucene-sq-prefix-rescore} index (8 or
+ *     4), else 0
  */
 public record BuiltIndex(
     String key,
@@ -27,7 +29,8 @@ public record BuiltIndex(
     double mergeSeconds,
     Map<String, Long> bytesByKind,
     long hotBytesPerVector,
-    boolean int8Prefix) {
+    boolean int8Prefix,
+    int luceneBits) {
 
   /** Total bytes on disk. */
   public long indexBytes() {

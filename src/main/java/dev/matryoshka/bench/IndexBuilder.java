@@ -16,8 +16,10 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.SerialMergeScheduler;
 import org.apache.lucene.index.TieredMergePolicy;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.VectorUtil;
 
 /**
  * Builds one benchmark index: documents added from one thread, flushed into a fixed number of
@@ -40,8 +42,25 @@ final class IndexBuilder {
   static BuiltIndex build(
       BenchOptions o, BenchSystem system, int prefixDims, dev.matryoshka.codec.MatryoshkaPrefix.Encoding encoding,
       float[][] docs, Path dir, PrintWriter err) throws IOException {
+    return build(o, system, prefixDims, encoding, 0, docs, dir, err);
+  }
+
+  /** An index of {@code lucene-sq-prefix-rescore}: a P-dim prefix quantized to 8 or 4 bits. */
+  static BuiltIndex buildLuceneSqPrefix(
+      BenchOptions o, int prefixDims, int bits, float[][] docs, Path dir, PrintWriter err) throws IOException {
+    return build(o, BenchSystem.LUCENE_SQ_PREFIX_RESCORE, prefixDims,
+        dev.matryoshka.codec.MatryoshkaPrefix.Encoding.FLOAT32, bits, docs, dir, err);
+  }
+
+  private static BuiltIndex build(
+      BenchOptions o, BenchSystem system, int prefixDims, dev.matryoshka.codec.MatryoshkaPrefix.Encoding encoding,
+      int bits, float[][] docs, Path dir, PrintWriter err) throws IOException {
     boolean int8 = encoding == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8;
-    String key = key(system, prefixDims) + (int8 ? "-int8" : "");
+    boolean sqPrefix = system == BenchSystem.LUCENE_SQ_PREFIX_RESCORE;
+    if (sqPrefix) {
+      BenchSystem.luceneEncoding(bits); // names a bad width
+    }
+    String key = sqPrefix ? luceneSqKey(prefixDims, bits) : key(system, prefixDims) + (int8 ? "-int8" : "");
     deleteRecursively(dir);
     Files.createDirectories(dir);
     int dims = docs[0].length;
@@ -50,7 +69,7 @@ final class IndexBuilder {
     mp.setNoCFSRatio(0.0);
     IndexWriterConfig iwc =
         new IndexWriterConfig()
-            .setCodec(system.codec(prefixDims, o.maxConn(), o.beamWidth()))
+            .setCodec(system.codec(prefixDims, bits, o.maxConn(), o.beamWidth()))
             .setUseCompoundFile(false)
             .setMergePolicy(mp)
             .setMergeScheduler(new SerialMergeScheduler())
@@ -64,6 +83,10 @@ final class IndexBuilder {
       for (int i = 0; i < docs.length; i++) {
         Document doc = new Document();
         doc.add(new KnnFloatVectorField(BenchSystem.FIELD, docs[i], type));
+        if (sqPrefix) {
+          doc.add(new KnnFloatVectorField(BenchSystem.PREFIX_FIELD, prefix(docs[i], prefixDims),
+              VectorSimilarityFunction.DOT_PRODUCT));
+        }
         doc.add(new NumericDocValuesField(ORD_FIELD, i));
         w.addDocument(doc);
       }
@@ -87,11 +110,23 @@ final class IndexBuilder {
       // scores: one byte per prefix dimension
       hot = hot - bytes.getOrDefault("mpv", 0L) + (long) docs.length * prefixDims;
     }
+    // lucene-sq-prefix-rescore: only the prefix field has a graph (.vex) and quantized vectors
+    // (.veq); both fields' raw floats are in .vec, read only for the rerank and by merges
     err.printf("bench: built %-9s %,d docs: build %.1f s, merge %.1f s, %s%n",
         key, docs.length, build, merge, bytes);
     err.flush();
     return new BuiltIndex(key, system.label(), prefixDims, dir.toString(), docs.length, build,
-        merge, bytes, Math.round((double) hot / docs.length), int8);
+        merge, bytes, Math.round((double) hot / docs.length), int8, sqPrefix ? bits : 0);
+  }
+
+  /** Index key of {@code lucene-sq-prefix-rescore}: {@code lsq-prefix<P>-int<bits>}. */
+  static String luceneSqKey(int prefixDims, int bits) {
+    return "lsq-prefix" + prefixDims + "-int" + bits;
+  }
+
+  /** The first {@code p} dimensions of {@code v}, renormalised to unit length (zero stays zero). */
+  static float[] prefix(float[] v, int p) {
+    return VectorUtil.l2normalize(java.util.Arrays.copyOf(v, p), false);
   }
 
   /** Index key: {@code float32}, {@code int8}, {@code int4}, {@code 1bit} or {@code prefix<P>}. */

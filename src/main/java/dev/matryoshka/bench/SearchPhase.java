@@ -65,13 +65,13 @@ public final class SearchPhase {
     switch (BenchSystem.of(idx.system())) {
       case LUCENE_HNSW_FLOAT32 -> {
         for (int kp : o.kPrime()) {
-          out.add(new Setting(idx.system(), idx.key(), "k'=" + kp, kp, kp / (float) k, 0, 0));
+          out.add(new Setting(idx.system(), idx.key(), "k'=" + kp, kp, kp / (float) k, 0, 0, 0));
         }
       }
       case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_INT4_RESCORE, LUCENE_HNSW_1BIT_RESCORE -> {
         for (float os : o.quantOversample()) {
           int c = candidates(k, os);
-          out.add(new Setting(idx.system(), idx.key(), "os=" + fmt(os), c, os, 0, 0));
+          out.add(new Setting(idx.system(), idx.key(), "os=" + fmt(os), c, os, 0, 0, 0));
         }
       }
       case MATRYOSHKA_PREFIX, MATRYOSHKA_FUNNEL -> {
@@ -79,11 +79,11 @@ public final class SearchPhase {
         for (float os : o.oversample()) {
           int c = candidates(k, os);
           String label = "p=" + p + (idx.int8Prefix() ? " int8" : "") + " os=" + fmt(os);
-          out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(), label, c, os, 0, 0));
+          out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(), label, c, os, 0, 0, 0));
           for (int depth : o.rerankDepth()) {
             if (depth < c) {
               out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(), label + " depth=" + depth, c,
-                  os, 0, depth));
+                  os, 0, depth, 0));
             }
           }
         }
@@ -95,10 +95,18 @@ public final class SearchPhase {
               if (os >= 4 && keep < c) {
                 out.add(new Setting(BenchSystem.MATRYOSHKA_FUNNEL.label(), idx.key(),
                     p + "→" + o.funnelDims() + "→full os=" + fmt(os) + " keep=" + keep, c, os,
-                    o.funnelDims(), keep));
+                    o.funnelDims(), keep, 0));
               }
             }
           }
+        }
+      }
+      case LUCENE_SQ_PREFIX_RESCORE -> {
+        int p = idx.prefixDims();
+        for (float os : o.oversample()) {
+          int c = candidates(k, os);
+          out.add(new Setting(idx.system(), idx.key(),
+              "p=" + p + " int" + idx.luceneBits() + " os=" + fmt(os), c, os, 0, 0, p));
         }
       }
       case EXACT -> {}
@@ -279,7 +287,7 @@ public final class SearchPhase {
     }
     LongAdder visited = new LongAdder();
     for (float[] q : queries) {
-      searcher.search(new VisitCountingQuery(BenchSystem.FIELD, q, s.candidates(), visited), k);
+      searcher.search(s.visitCountingQuery(q, visited), k);
     }
     return new Measurement(o, searcher, s, recallSum / queries.length, visited.sum() / (double) queries.length,
         queries.length);

@@ -17,10 +17,11 @@ import org.apache.lucene.search.RescoreTopNQuery;
  * @param funnelDims funnel middle stage (0 = none)
  * @param funnelKeep candidates kept after the funnel stage; for matryoshka-prefix, the rerank
  *     depth (0 = every candidate)
+ * @param prefixDims prefix length searched by {@code lucene-sq-prefix-rescore}, else 0
  */
 public record Setting(
     String system, String index, String label, int candidates, float oversample, int funnelDims,
-    int funnelKeep) {
+    int funnelKeep, int prefixDims) {
 
   /** The query this setting runs for one query vector. */
   Query query(float[] q, int k) {
@@ -35,8 +36,22 @@ public record Setting(
           : new MatryoshkaKnnQuery(f, q, k).oversample(oversample);
       case MATRYOSHKA_FUNNEL ->
           new MatryoshkaKnnQuery(f, q, k).oversample(oversample).funnel(funnelDims, funnelKeep);
+      case LUCENE_SQ_PREFIX_RESCORE -> new PrefixRescoreQuery(BenchSystem.PREFIX_FIELD,
+          IndexBuilder.prefix(q, prefixDims), candidates, f, q, k);
       case EXACT -> throw new IllegalStateException("exact is not a Lucene query");
     };
+  }
+
+  /**
+   * A plain approximate search of the graph this setting walks, for {@code candidates} hits,
+   * counting the nodes it scores into {@code visited}.
+   */
+  Query visitCountingQuery(float[] q, java.util.concurrent.atomic.LongAdder visited) {
+    if (BenchSystem.of(system) == BenchSystem.LUCENE_SQ_PREFIX_RESCORE) {
+      return new VisitCountingQuery(BenchSystem.PREFIX_FIELD, IndexBuilder.prefix(q, prefixDims),
+          candidates, visited);
+    }
+    return new VisitCountingQuery(BenchSystem.FIELD, q, candidates, visited);
   }
 
   /**

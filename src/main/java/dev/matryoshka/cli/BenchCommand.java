@@ -64,15 +64,20 @@ public final class BenchCommand implements Callable<Integer> {
 
   // lists, not TargetIndexOptions: bench builds one index per value
   @Option(names = "--prefix-dims", split = ",", defaultValue = "32,64,128",
-      description = "Prefix lengths of matryoshka-prefix.")
+      description = "Prefix lengths of matryoshka-prefix and lucene-sq-prefix-rescore.")
   List<Integer> prefixDims;
 
   @Option(names = "--prefix-quantization", split = ",", defaultValue = "none", paramLabel = "none|int8",
       description = "Prefix encodings of matryoshka-prefix, e.g. none,int8 (one index each).")
   List<String> prefixQuantization;
 
+  @Option(names = "--lucene-prefix-bits", split = ",", defaultValue = "8,4", paramLabel = "8|4",
+      description = "Bits per prefix dimension of lucene-sq-prefix-rescore (Lucene's scalar-quantized HNSW"
+          + " over each --prefix-dims prefix, full-vector rerank): 8, 4 or 8,4; one index each.")
+  List<Integer> lucenePrefixBits;
+
   @Option(names = "--oversample", split = ",", defaultValue = "1,2,3,4,6,10,20",
-      description = "Oversample factors of matryoshka-prefix.")
+      description = "Oversample factors of matryoshka-prefix and lucene-sq-prefix-rescore.")
   List<Float> oversample;
 
   @Option(names = "--k-prime", split = ",", defaultValue = "10,20,40,80,160,320",
@@ -95,7 +100,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--systems", split = ",",
       defaultValue = "exact,lucene-hnsw-float32,lucene-hnsw-int8-rescore,"
           + "lucene-hnsw-int4-rescore,lucene-hnsw-1bit-rescore,matryoshka-prefix,matryoshka-funnel",
-      description = "Systems to run.")
+      description = "Systems to run, from: exact, lucene-hnsw-float32, lucene-hnsw-int8-rescore,"
+          + " lucene-hnsw-int4-rescore, lucene-hnsw-1bit-rescore, matryoshka-prefix, matryoshka-funnel,"
+          + " lucene-sq-prefix-rescore (Lucene's scalar-quantized HNSW over the renormalised prefix,"
+          + " reranked with the full vectors; not run by default).")
   List<String> systems;
 
   @Option(names = "--memory-limit", paramLabel = "BYTES", defaultValue = "0",
@@ -228,7 +236,7 @@ public final class BenchCommand implements Callable<Integer> {
       return new BenchOptions(reg, dataset, docs, dims, queries, k, threads, passes, segments,
           prefixDims, oversample, kPrime, quantOversample, funnelDims, systems,
           parseBytes(memoryLimit), searchHeap, work.toString(), cache.toString(), model, rotate ? "rotation" : adapter,
-          seed, clusters, maxConn, beamWidth, prefixQuantization, trainQueries, rerankDepth);
+          seed, clusters, maxConn, beamWidth, prefixQuantization, trainQueries, rerankDepth, lucenePrefixBits);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -25,9 +25,9 @@ class BenchTest {
     BenchOptions o = new BenchOptions("test", "synthetic", 2000, 64, 40, 10, 2, 1, 2,
         List.of(16), List.of(1f, 20f), List.of(10, 40), List.of(2f), 32,
         List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "matryoshka-prefix",
-            "matryoshka-funnel"),
+            "matryoshka-funnel", "lucene-sq-prefix-rescore"),
         0, "64m", tmp.resolve("work").toString(), tmp.resolve("cache").toString(),
-        "bge-small-en-v1.5", "none", 7L, 16, 16, 100, List.of("none", "int8"), 0, List.of(20));
+        "bge-small-en-v1.5", "none", 7L, 16, 16, 100, List.of("none", "int8"), 0, List.of(20), List.of(8, 4));
     StringWriter log = new StringWriter();
     BenchReport report = Bench.run(o, new PrintWriter(log, true));
     JsonNode json = report.toJson();
@@ -60,6 +60,26 @@ class BenchTest {
     long hotInt8 = find(rows, "matryoshka-prefix", "p=16 int8 os=1").get("hot_bytes_per_vector").asLong();
     assertEquals(hotPrefix - 3 * 16, hotInt8, "int8 codes: 16 bytes per vector instead of 64");
 
+    // Lucene's scalar-quantized HNSW over the same 16-dim prefix, 8 and 4 bits, full-vector rerank:
+    // the same recall ceiling; hot bytes are graph + codes, below float32 HNSW's and 4 below 8 bits
+    long[] hotSq = new long[2];
+    int[] bits = {8, 4};
+    for (int i = 0; i < 2; i++) {
+      JsonNode r = find(rows, "lucene-sq-prefix-rescore", "p=16 int" + bits[i] + " os=20");
+      assertTrue(r.get("recall_at_10").asDouble() >= 0.95, "lucene-sq-prefix int" + bits[i] + ": " + r);
+      assertEquals(200.0, r.get("full_reads_per_query").asDouble(), r.toString());
+      assertTrue(r.get("visited_per_query").asDouble() > 0, r.toString());
+      assertTrue(r.get("bytes_by_kind").has("veq"), r.toString());
+      hotSq[i] = find(rows, "lucene-sq-prefix-rescore", "p=16 int" + bits[i] + " os=1")
+          .get("hot_bytes_per_vector").asLong();
+      assertTrue(hotSq[i] < hotFloat, "lucene-sq-prefix int" + bits[i] + " hot " + hotSq[i] + " vs " + hotFloat);
+    }
+    assertTrue(hotSq[1] < hotSq[0], "hot bytes 4 vs 8 bits: " + java.util.Arrays.toString(hotSq));
+    // graph + codes only: the .vec files (full vectors, the prefix's raw floats) are not hot
+    JsonNode sq8 = find(rows, "lucene-sq-prefix-rescore", "p=16 int8 os=1");
+    assertEquals(Math.round((sq8.get("bytes_by_kind").get("vex").asDouble()
+        + sq8.get("bytes_by_kind").get("veq").asDouble()) / 2000), hotSq[0]);
+
     // the cache is written once and reused
     assertEquals(1, Files.list(tmp.resolve("cache")).count());
     report.writePlot(tmp.resolve("plot.svg"));
@@ -88,7 +108,7 @@ class BenchTest {
         List.of("exact", "lucene-hnsw-float32", "lucene-hnsw-int8-rescore", "lucene-hnsw-int4-rescore",
             "lucene-hnsw-1bit-rescore", "matryoshka-prefix"),
         0, "64m", tmp.resolve("work2").toString(), tmp.resolve("cache2").toString(),
-        "bge-small-en-v1.5", "rotation-centered", 7L, 16, 16, 100, List.of("none"), 0, List.of());
+        "bge-small-en-v1.5", "rotation-centered", 7L, 16, 16, 100, List.of("none"), 0, List.of(), null);
     StringWriter log = new StringWriter();
     JsonNode json = Bench.run(o, new PrintWriter(log, true)).toJson();
     assertTrue(log.toString().contains("adapter rotation-centered fitted and applied"), log.toString());
@@ -132,7 +152,7 @@ class BenchTest {
     BenchOptions o = new BenchOptions("test", f.toString(), 400, 384, 10, 10, 1, 1, 1,
         List.of(32), List.of(4f, 40f), List.of(10), List.of(2f), 0, List.of("exact", "matryoshka-prefix"),
         0, "64m", tmp.resolve("work3").toString(), tmp.resolve("cache3").toString(),
-        "all-MiniLM-L6-v2-q", "rotation-distilled", 7L, 16, 16, 100, List.of("none"), 30, List.of());
+        "all-MiniLM-L6-v2-q", "rotation-distilled", 7L, 16, 16, 100, List.of("none"), 30, List.of(), null);
     StringWriter log = new StringWriter();
     JsonNode json = Bench.run(o, new PrintWriter(log, true)).toJson();
     assertTrue(log.toString().contains("fitted and applied"), log.toString());
@@ -146,10 +166,37 @@ class BenchTest {
     BenchOptions none = new BenchOptions("test", f.toString(), 400, 384, 10, 10, 1, 1, 1,
         List.of(32), List.of(4f), List.of(10), List.of(2f), 0, List.of("exact"),
         0, "64m", tmp.resolve("work4").toString(), tmp.resolve("cache4").toString(),
-        "all-MiniLM-L6-v2-q", "rotation-distilled", 7L, 16, 16, 100, List.of("none"), 0, List.of());
+        "all-MiniLM-L6-v2-q", "rotation-distilled", 7L, 16, 16, 100, List.of("none"), 0, List.of(), null);
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> Bench.run(none, new PrintWriter(new StringWriter())));
     assertTrue(e.getMessage().contains("--train-queries"), e.getMessage());
+  }
+
+  @Test
+  void lucenePrefixBitsAreCheckedAndThePlanSurvivesJson() throws Exception {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> options(List.of(8, 5)));
+    assertTrue(e.getMessage().contains("--lucene-prefix-bits") && e.getMessage().contains("5"), e.getMessage());
+    assertEquals(List.of(8, 4), options(null).lucenePrefixBits());
+    // the capped search process gets options, indexes and settings as JSON
+    BenchOptions o = options(List.of(4));
+    BuiltIndex idx = new BuiltIndex("lsq-prefix16-int4", "lucene-sq-prefix-rescore", 16, "/x", 10, 1, 1,
+        java.util.Map.of("vex", 10L), 1, false, 4);
+    var om = new com.fasterxml.jackson.databind.ObjectMapper();
+    var plan = om.readValue(om.writeValueAsString(new SearchWorker.Plan(o, List.of(idx), "q", new int[][] {{1}})),
+        SearchWorker.Plan.class);
+    assertEquals(o, plan.options());
+    assertEquals(idx, plan.indexes().get(0));
+    List<Setting> settings = SearchPhase.settings(plan.options(), plan.indexes().get(0));
+    assertEquals(List.of(new Setting("lucene-sq-prefix-rescore", "lsq-prefix16-int4", "p=16 int4 os=2", 20, 2f,
+        0, 0, 16)), settings);
+  }
+
+  private BenchOptions options(List<Integer> bits) {
+    return new BenchOptions("test", "synthetic", 100, 64, 5, 10, 1, 1, 1, List.of(16), List.of(2f),
+        List.of(10), List.of(2f), 0, List.of("exact", "lucene-sq-prefix-rescore"), 0, "64m",
+        tmp.resolve("w").toString(), tmp.resolve("c").toString(), "bge-small-en-v1.5", "none", 7L, 16,
+        16, 100, List.of("none"), 0, List.of(), bits);
   }
 
   private static JsonNode find(JsonNode rows, String system, String setting) {
