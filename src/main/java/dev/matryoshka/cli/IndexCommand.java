@@ -239,8 +239,12 @@ public final class IndexCommand implements Callable<Integer> {
     if (!AUTO.equals(adapter)) {
       return adapter;
     }
+    // first of two steps: the choice the model allows, before any document is read (the sample
+    // is not known yet, so it is taken as large enough); fitAdapter applies the same rule again
+    // to the sample actually read and falls back to none when it is too small for a rotation
+    int sampleNotYetRead = Integer.MAX_VALUE;
     return AdapterBuilder.auto(enc != null, enc != null && enc.info().config().trainedForTruncation(),
-        Integer.MAX_VALUE, enc != null ? enc.info().dims() : 1);
+        sampleNotYetRead, enc != null ? enc.info().dims() : 1);
   }
 
   private static final String AUTO = AdapterBuilder.AUTO;
