@@ -42,7 +42,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--dims", defaultValue = "256", description = "Full dimensions (--synthetic).")
   int dims;
 
-  @Option(names = "--prefix-dims", defaultValue = "32", description = "Prefix dimensions in the graph (--synthetic; text uses 64).")
+  @Option(names = "--prefix-dims", defaultValue = "32", description = "Prefix dimensions in the graph (--synthetic; text: what index picks for the model).")
   int prefixDims;
 
   @Option(names = "--synthetic", description = "Demo on synthetic vectors instead of text (no model needed).")

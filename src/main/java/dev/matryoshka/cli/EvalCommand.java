@@ -45,9 +45,11 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Mixin ModelOptions modelOptions;
 
-  // not TargetIndexOptions: eval builds its index row in memory at a fixed 64 unless told otherwise
-  @Option(names = "--prefix-dims", defaultValue = "64", description = "Prefix dims of the index path.")
-  int prefixDims;
+  // not TargetIndexOptions: eval builds its index row in memory, with the prefix index would pick
+  @Option(names = "--prefix-dims", paramLabel = "N",
+      description = "Prefix dims of the index path (default: what index picks for the model: a third of its dims, "
+          + "rounded up to 32, for a model not trained for truncation, else 64).")
+  Integer prefixDims;
 
   @Option(names = "--dims", split = ",", defaultValue = "32,64,128,256", description = "Truncated dims for exact rows.")
   int[] dims;
@@ -99,7 +101,7 @@ public final class EvalCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     var opts = new EvalRunner.Options(modelOptions.modelOr(dev.matryoshka.encode.Models.DEFAULT_MODEL),
-        modelOptions.options(), split, prefixDims, dims, ads, os, curve == null ? new float[0] : curve, modes,
+        modelOptions.options(), split, prefixDims == null ? 0 : prefixDims, dims, ads, os, curve == null ? new float[0] : curve, modes,
         calibrateWith, targetRecall);
     for (String m : modes) {
       if (!List.of("vector", "bm25", "hybrid", "all").contains(m)) {
@@ -115,7 +117,7 @@ public final class EvalCommand implements Callable<Integer> {
       r.calibrations().forEach((a, c) -> out.println("calibration, adapter " + a + ": " + c.summary()));
       printDefault(out, r);
       if (!r.curve().isEmpty()) {
-        out.println("index path (prefix " + prefixDims + " + full rerank) by oversample:");
+        out.println("index path (prefix " + r.prefixDims() + " + full rerank) by oversample:");
         out.println("adapter              oversample  ndcg_at_10  recall_at_100  mrr_at_10");
         for (var p : r.curve()) {
           out.printf(Locale.ROOT, "%-20s %10.1f  %10.4f  %13.4f  %9.4f%n", p.adapter(), p.oversample(),
@@ -137,11 +139,11 @@ public final class EvalCommand implements Callable<Integer> {
         ObjectNode cals = root.putObject("calibration");
         r.calibrations().forEach((a, c) -> cals.set(a, c.toJsonNode()));
       }
-      root.put("prefix_dims", prefixDims);
+      root.put("prefix_dims", r.prefixDims());
       if (!r.curve().isEmpty()) {
         ArrayNode c = root.putArray("oversample_curve");
         for (var p : r.curve()) {
-          c.addObject().put("mode", "index").put("dims", prefixDims).put("adapter", p.adapter())
+          c.addObject().put("mode", "index").put("dims", r.prefixDims()).put("adapter", p.adapter())
               .put("oversample", p.oversample()).put("ndcg_at_10", p.ndcgAt10())
               .put("recall_at_100", p.recallAt100()).put("mrr_at_10", p.mrrAt10());
         }

@@ -124,7 +124,9 @@ public final class IndexCommand implements Callable<Integer> {
       }
       try (TextEncoder enc = encoder) {
         int dims = enc != null ? enc.info().dims() : first.vector().length;
-        int prefix = target.prefixDims != null ? target.prefixDims : IndexSettings.defaultPrefixDims(dims);
+        int prefix = target.prefixDims != null ? target.prefixDims
+            : enc != null ? IndexSettings.defaultPrefixDims(dims, enc.info().config().trainedForTruncation())
+            : IndexSettings.defaultPrefixDims(dims);
         IndexSettings settings = new IndexSettings(IndexSettings.DEFAULT_FIELD, dims, prefix, sim,
             maxConn, beamWidth, null, null, "none", null,
             target.encoding());

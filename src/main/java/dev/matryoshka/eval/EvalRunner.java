@@ -37,7 +37,8 @@ public final class EvalRunner {
    * @param model model name or folder
    * @param encoder encoder threads and batch size
    * @param split BEIR split to evaluate
-   * @param prefixDims prefix dims of the index path
+   * @param prefixDims prefix dims of the index path; 0 = what {@code index} picks for the model
+   *     ({@link dev.matryoshka.index.IndexSettings#defaultPrefixDims(int, boolean)})
    * @param dims truncated dims for exact rows (those below the model's dims are used)
    * @param adapters adapters to compare ("none" first)
    * @param oversample oversample of the index row; NaN: calibrate it as {@code index} does
@@ -49,11 +50,22 @@ public final class EvalRunner {
   public record Options(String model, EncoderOptions encoder, String split, int prefixDims,
       int[] dims, List<String> adapters, float oversample, float[] curve, List<String> modes,
       String calibrateWith, double targetRecall) {
-    /** bge-small-en-v1.5, test split, prefix 64, dims 32..256, none + auto adapters, calibrated oversample, vector rows. */
+    /** bge-small-en-v1.5, test split, the index's default prefix, dims 32..256, none + auto adapters, calibrated oversample, vector rows. */
     public static Options defaults() {
-      return new Options(Models.DEFAULT_MODEL, EncoderOptions.defaults(), "test", 64,
+      return new Options(Models.DEFAULT_MODEL, EncoderOptions.defaults(), "test", 0,
           new int[] {32, 64, 128, 256}, List.of("none", "auto"), Float.NaN, new float[0], List.of("vector"),
           EvalCalibration.PSEUDO, dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL);
+    }
+
+    /** These options with the prefix of the index path resolved for a model. */
+    Options resolvedFor(TextEncoder enc) {
+      if (prefixDims > 0) {
+        return this;
+      }
+      int p = dev.matryoshka.index.IndexSettings.defaultPrefixDims(enc.info().dims(),
+          enc.info().config().trainedForTruncation());
+      return new Options(model, encoder, split, p, dims, adapters, oversample, curve, modes, calibrateWith,
+          targetRecall);
     }
 
     boolean wants(String mode) {
@@ -66,7 +78,7 @@ public final class EvalRunner {
 
   /** The report, the curve, and how long things took. */
   public record Result(EvalReport report, List<CurvePoint> curve, Map<String, Double> seconds,
-      Map<String, dev.matryoshka.search.Calibration> calibrations, String defaultAdapter) {}
+      Map<String, dev.matryoshka.search.Calibration> calibrations, String defaultAdapter, int prefixDims) {}
 
   private EvalRunner() {}
 
@@ -84,7 +96,8 @@ public final class EvalRunner {
     long t0 = System.nanoTime();
     try (TextEncoder enc = Models.open(o.model(), o.encoder())) {
       seconds.put("model_load", (System.nanoTime() - t0) / 1e9);
-      return isBeir(dir) ? beir(dir, o, enc, log, seconds) : sts(dir, o, enc, log, seconds);
+      Options resolved = o.resolvedFor(enc);
+      return isBeir(dir) ? beir(dir, resolved, enc, log, seconds) : sts(dir, resolved, enc, log, seconds);
     }
   }
 
@@ -180,7 +193,7 @@ public final class EvalRunner {
       log.flush();
     }
     return new Result(new EvalReport(ds.name(), enc.info().name(), rows), curve, seconds, calibrations,
-        defaultAdapter);
+        defaultAdapter, o.prefixDims());
   }
 
   private static EvalAdapters.Pairs trainPairs(Path dir, BeirDataset test, float[][] docVecs,
@@ -309,7 +322,7 @@ public final class EvalRunner {
       }
     }
     return new Result(new EvalReport(ds.name(), enc.info().name(), rows), List.of(), seconds, calibrations,
-        defaultAdapter);
+        defaultAdapter, o.prefixDims());
   }
 
   private static void deleteTree(Path p) throws IOException {

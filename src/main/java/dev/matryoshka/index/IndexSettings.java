@@ -79,9 +79,32 @@ public record IndexSettings(
         null, null, "none", null, MatryoshkaPrefix.Encoding.FLOAT32);
   }
 
-  /** The prefix length to use by default for a vector of {@code dims}: 64, or dims/2 if smaller. */
+  /**
+   * The prefix length to use by default for vectors whose prefixes are informative (a model
+   * trained for truncation, or precomputed vectors: the user knows their model): 64, or dims/2 if
+   * smaller.
+   */
   public static int defaultPrefixDims(int dims) {
     return dims > MatryoshkaPrefix.DEFAULT_PREFIX_DIMS ? MatryoshkaPrefix.DEFAULT_PREFIX_DIMS : Math.max(1, dims / 2);
+  }
+
+  /**
+   * The default prefix length for text encoded by a model. A model trained for truncation gets
+   * {@link #defaultPrefixDims(int)}. One that was not (bge-small, MiniLM) gets a third of its
+   * dimensions, rounded up to a multiple of 32 (384 → 128, 768 → 256): even after the centred
+   * rotation of {@code --adapter auto}, its first 64 dimensions rank so loosely that the
+   * calibrated oversample has to be large, and a query then pays for a wide beam and many full
+   * reads. Measured with bge-small on SciFact and 100k Wikipedia paragraphs (BENCHMARKS.md,
+   * issue 15): at recall 0.95–0.99 a 128-dim prefix at oversample 3–6 is 1.9–2.7× the CPU-QPS of
+   * a 64-dim one at oversample 8–15.
+   */
+  public static int defaultPrefixDims(int dims, boolean trainedForTruncation) {
+    int narrow = defaultPrefixDims(dims);
+    if (trainedForTruncation) {
+      return narrow;
+    }
+    int third = (dims / 3 + 31) / 32 * 32;
+    return third > narrow && third < dims ? third : narrow;
   }
 
   /** With model identity. */

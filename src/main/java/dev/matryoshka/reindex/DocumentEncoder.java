@@ -33,6 +33,14 @@ public interface DocumentEncoder extends AutoCloseable {
   /** Vector dimension. */
   int dims();
 
+  /**
+   * Whether the model was trained for truncation (its default prefix is then narrow); an encoder
+   * that does not say is taken as trained.
+   */
+  default boolean trainedForTruncation() {
+    return true;
+  }
+
   /** One vector per text (document prefix applied), in order. */
   float[][] encode(List<String> texts);
 
@@ -60,6 +68,11 @@ public interface DocumentEncoder extends AutoCloseable {
       @Override
       public int dims() {
         return enc.info().dims();
+      }
+
+      @Override
+      public boolean trainedForTruncation() {
+        return enc.info().config().trainedForTruncation();
       }
 
       @Override

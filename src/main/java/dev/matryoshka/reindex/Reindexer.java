@@ -179,7 +179,9 @@ public final class Reindexer {
     Similarity sim = options.similarity != null ? options.similarity
         : sv != null && sv.similarity() != null ? sv.similarity() : Similarity.COSINE;
     int prefix = options.prefixDims != null ? options.prefixDims
-        : reuse && sv.prefixDims() != null ? sv.prefixDims() : IndexSettings.defaultPrefixDims(dims);
+        : reuse && sv.prefixDims() != null ? sv.prefixDims()
+        : reuse ? IndexSettings.defaultPrefixDims(dims)
+        : IndexSettings.defaultPrefixDims(dims, enc.trainedForTruncation());
     IndexSettings s = IndexSettings.forVectors(dims, prefix, sim).withPrefixEncoding(options.prefixEncoding);
     if (reuse) {
       return s.withModel(sv.modelName(), sv.modelFingerprint()).withAdapter(sv.adapterKind(), sv.adapterFingerprint());
