@@ -47,7 +47,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   // not TargetIndexOptions: eval builds its index row in memory, with the prefix index would pick
   @Option(names = "--prefix-dims", paramLabel = "N",
-      description = "Prefix dims of the index path (default: what index picks for the model: a third of its dims, "
+      description = "Prefix dims of the index path (default: what index picks for the model: half its dims, "
           + "rounded up to 32, for a model not trained for truncation, else 64).")
   Integer prefixDims;
 

@@ -12,8 +12,8 @@ public final class TargetIndexOptions {
 
   @Option(names = "--prefix-dims", paramLabel = "N",
       description = "Prefix dimensions indexed in the graph (default: the source index's when reindexing one; "
-          + "for text, a third of the model's dims rounded up to 32 when it was not trained for truncation "
-          + "(bge-small, MiniLM: 128), else 64, or dims/2 for vectors of 64 dims or fewer).")
+          + "for text, half the model's dims rounded up to 32 when it was not trained for truncation "
+          + "(bge-small, MiniLM: 192), else 64, or dims/2 for vectors of 64 dims or fewer).")
   Integer prefixDims;
 
   @Option(names = "--prefix-quantization", defaultValue = "none", paramLabel = "none|int8",

@@ -90,21 +90,22 @@ public record IndexSettings(
 
   /**
    * The default prefix length for text encoded by a model. A model trained for truncation gets
-   * {@link #defaultPrefixDims(int)}. One that was not (bge-small, MiniLM) gets a third of its
-   * dimensions, rounded up to a multiple of 32 (384 → 128, 768 → 256): even after the centred
+   * {@link #defaultPrefixDims(int)}. One that was not (bge-small, MiniLM) gets half of its
+   * dimensions, rounded up to a multiple of 32 (384 → 192, 768 → 384): even after the centred
    * rotation of {@code --adapter auto}, its first 64 dimensions rank so loosely that the
    * calibrated oversample has to be large, and a query then pays for a wide beam and many full
-   * reads. Measured with bge-small on SciFact and 100k Wikipedia paragraphs (BENCHMARKS.md,
-   * issue 15): at recall 0.95–0.99 a 128-dim prefix at oversample 3–6 is 1.9–2.7× the CPU-QPS of
-   * a 64-dim one at oversample 8–15.
+   * reads. Measured with bge-small on SciFact and on 100k Wikipedia paragraphs (BENCHMARKS.md,
+   * issue 15): at recall 0.95–0.99, 192 dims were the best or tied-best prefix on both (128 was
+   * 0–25 % behind, 64 less than half as fast), and the prefix index still keeps about half of
+   * float32 HNSW's hot bytes (a quarter with int8 codes).
    */
   public static int defaultPrefixDims(int dims, boolean trainedForTruncation) {
     int narrow = defaultPrefixDims(dims);
     if (trainedForTruncation) {
       return narrow;
     }
-    int third = (dims / 3 + 31) / 32 * 32;
-    return third > narrow && third < dims ? third : narrow;
+    int half = (dims / 2 + 31) / 32 * 32;
+    return half > narrow && half < dims ? half : narrow;
   }
 
   /** With model identity. */

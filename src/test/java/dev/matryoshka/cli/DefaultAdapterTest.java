@@ -94,9 +94,9 @@ class DefaultAdapterTest {
     JsonNode ins = new ObjectMapper().readTree(run("inspect", "--index", tmp.resolve("b").toString(), "--json").out());
     assertEquals("rotation-centered", ins.get("settings").get("adapter").asText());
     assertEquals("pseudo-queries", ins.get("calibration").get("source").asText());
-    // the default prefix follows the model: a third of 384 dims for the one not trained for
+    // the default prefix follows the model: half of 384 dims for the one not trained for
     // truncation, 64 for the Matryoshka-trained one
-    assertEquals(128, ins.get("settings").get("prefix_dims").asInt());
+    assertEquals(192, ins.get("settings").get("prefix_dims").asInt());
     JsonNode insA = new ObjectMapper().readTree(run("inspect", "--index", tmp.resolve("a").toString(), "--json").out());
     assertEquals(64, insA.get("settings").get("prefix_dims").asInt());
   }
