@@ -139,6 +139,10 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
       if ((g.equals("matryoshka-prefix") || g.equals("lucene-sq-prefix-rescore"))
           && r.setting().startsWith("p=") && os > 0) {
         g += " " + r.setting().substring(2, os); // one series per prefix length and encoding
+        int depth = r.setting().indexOf(" depth=");
+        if (depth > 0) {
+          g += r.setting().substring(depth); // and per rerank depth
+        }
       }
       groups.computeIfAbsent(g, x -> new ArrayList<>()).add(r);
     }

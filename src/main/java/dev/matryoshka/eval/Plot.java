@@ -64,7 +64,8 @@ public final class Plot {
   public static final int HEIGHT = 500;
 
   private static final String[] COLORS = {
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+    "#000000", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#e7ba52", "#ad494a", "#a55194"
   };
   private static final double LEFT = 72;
   private static final double RIGHT = WIDTH - 190;
