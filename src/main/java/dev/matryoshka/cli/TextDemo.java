@@ -43,8 +43,11 @@ final class TextDemo {
     out.printf(Locale.ROOT, "Indexing %d passages from %s with %s into %s%n", ds.docs().size(), corpusDir, model, dir);
     out.flush();
     float[][] docVecs = new float[ds.docs().size()][];
+    int prefix;
     try (TextEncoder enc = Models.open(model, cmd.modelOptions.options())) {
-      IndexSettings st = IndexSettings.forVectors(enc.info().dims(), 64, Similarity.COSINE)
+      // the prefix index would pick for this model (192 for bge-small)
+      prefix = IndexSettings.defaultPrefixDims(enc.info().dims(), enc.info().config().trainedForTruncation());
+      IndexSettings st = IndexSettings.forVectors(enc.info().dims(), prefix, Similarity.COSINE)
           .withModel(enc.info().name(), enc.info().fingerprint());
       Progress p = new Progress(err, "passages", ds.docs().size(), null);
       try (MatryoshkaWriter w = MatryoshkaWriter.open(dir, st, true);
@@ -89,11 +92,11 @@ final class TextDemo {
       }
       double idx = Metrics.evaluate(runs, ds.qrels()).ndcgAt10();
       double exact = RetrievalEvaluator.exact(ds, qv, docVecs, ExactRetrieval.Similarity.COSINE, docVecs[0].length).ndcgAt10();
-      double exact64 = RetrievalEvaluator.exact(ds, qv, docVecs, ExactRetrieval.Similarity.COSINE, 64).ndcgAt10();
+      double exactPrefix = RetrievalEvaluator.exact(ds, qv, docVecs, ExactRetrieval.Similarity.COSINE, prefix).ndcgAt10();
       out.println();
-      out.printf(Locale.ROOT, "nDCG@10 over %d queries: exact full-dim %.4f | exact 64-dim prefix only %.4f | "
-          + "index path (64-dim graph + full rerank, calibrated oversample %s) %.4f = %.3fx exact%n",
-          qv.length, exact, exact64, dev.matryoshka.search.Calibration.format(s.vectors().defaultOversample()), idx, idx / exact);
+      out.printf(Locale.ROOT, "nDCG@10 over %d queries: exact full-dim %.4f | exact %d-dim prefix only %.4f | "
+          + "index path (%d-dim graph + full rerank, calibrated oversample %s) %.4f = %.3fx exact%n",
+          qv.length, exact, prefix, exactPrefix, prefix, dev.matryoshka.search.Calibration.format(s.vectors().defaultOversample()), idx, idx / exact);
       out.println("Try: bin/matryoshka search --index " + dir + " --query \"how do bees make honey\"");
       out.flush();
     }
