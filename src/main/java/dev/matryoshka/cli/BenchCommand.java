@@ -187,14 +187,7 @@ public final class BenchCommand implements Callable<Integer> {
       if (!java.nio.file.Files.isRegularFile(report)) {
         throw new ParameterException(spec.commandLine(), "--report: no such file: " + report);
       }
-      BenchReport saved = BenchReport.readJson(report);
-      PrintWriter out = spec.commandLine().getOut();
-      out.println(saved.table());
-      out.println(saved.summary());
-      out.flush();
-      if (plot != null) {
-        saved.writePlot(plot);
-      }
+      write(BenchReport.readJson(report));
       return 0;
     }
     BenchOptions o = options();
@@ -211,18 +204,22 @@ public final class BenchCommand implements Callable<Integer> {
         + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
     err.println("bench: SIMD (Panama vector API) " + Bench.vectorization());
     err.flush();
-    BenchReport report = Bench.run(o, err);
+    write(Bench.run(o, err));
+    return 0;
+  }
+
+  /** The table and summary on stdout, then --json and --plot when given. */
+  private void write(BenchReport r) throws java.io.IOException {
     PrintWriter out = spec.commandLine().getOut();
-    out.println(report.table());
-    out.println(report.summary());
+    out.println(r.table());
+    out.println(r.summary());
     out.flush();
     if (json != null) {
-      report.writeJson(json);
+      r.writeJson(json);
     }
     if (plot != null) {
-      report.writePlot(plot);
+      r.writePlot(plot);
     }
-    return 0;
   }
 
   private BenchOptions options() {
