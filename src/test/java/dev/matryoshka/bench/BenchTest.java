@@ -199,6 +199,18 @@ class BenchTest {
         16, 100, List.of("none"), 0, List.of(), bits);
   }
 
+  @Test
+  void aCappedRunsSummaryLeavesOutTheUncappedExactRow() {
+    var exact = new BenchReport.Row("cap", "exact", BenchReport.UNCAPPED_EXACT, 1.0, 40, 40, Double.NaN, 25, 30, 0,
+        0, 1000, 256, 1000, 1000, java.util.Map.of());
+    var f32 = new BenchReport.Row("cap", "lucene-hnsw-float32", "k'=40", 0.96, 0.6, 1.2, Double.NaN, 1600, 3000, 40,
+        41, 2000, 1593, 880, 880, java.util.Map.of());
+    String summary = new BenchReport(java.util.Map.of(), List.of(exact, f32)).summary();
+    assertTrue(!summary.contains("| exact") && summary.contains("| lucene-hnsw-float32"), summary);
+    // the table still lists it, named for what it is
+    assertTrue(new BenchReport(java.util.Map.of(), List.of(exact, f32)).table().contains("uncapped JVM"));
+  }
+
   private static JsonNode find(JsonNode rows, String system, String setting) {
     for (JsonNode r : rows) {
       if (r.get("system").asText().equals(system) && r.get("setting").asText().equals(setting)) {
