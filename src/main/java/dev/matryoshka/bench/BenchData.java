@@ -215,9 +215,6 @@ public record BenchData(String name, float[][] docs, float[][] queries, float[][
       float[][] q = cache.get(fullFp, "query", queryTexts, t -> encoder.get().encodeQueries(t));
       if (!trainTexts.isEmpty()) {
         train = cache.get(fullFp, "query", trainTexts, t -> encoder.get().encodeQueries(t));
-        for (int i = 0; i < train.length; i++) {
-          train[i] = unit(train[i]);
-        }
       }
       all = concat(d, q);
     } finally {

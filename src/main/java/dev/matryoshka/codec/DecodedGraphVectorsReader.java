@@ -46,12 +46,12 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
   @Override
   public void search(String field, float[] target, KnnCollector knnCollector, AcceptDocs acceptDocs)
       throws IOException {
-    HnswGraph offHeap = graphReader.getGraph(field);
-    int graphSize = offHeap.size();
-    if (!ENABLED || graphSize == 0 || knnCollector.k() == 0) {
+    DecodedHnswGraph graph = ENABLED && knnCollector.k() > 0 ? decoded(field) : null;
+    if (graph == null) {
       graphReader.search(field, target, knnCollector, acceptDocs);
       return;
     }
+    int graphSize = graph.size();
     RandomVectorScorer scorer = flatReader.getRandomVectorScorer(field, target);
     int accepted = Math.min(acceptDocs.cost(), graphSize);
     // the same choice as Lucene's reader: walk the graph unless scoring every accepted vector
@@ -61,15 +61,28 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
       graphReader.search(field, target, knnCollector, acceptDocs);
       return;
     }
-    DecodedHnswGraph graph = decoded.get(field);
-    if (graph == null) {
-      graph = DecodedHnswGraph.decode(offHeap);
-      DecodedHnswGraph raced = decoded.putIfAbsent(field, graph);
-      graph = raced == null ? graph : raced;
-    }
     Bits acceptedOrds = scorer.getAcceptOrds(acceptDocs.bits());
     HnswGraphSearcher.search(scorer, new OrdinalTranslatedKnnCollector(knnCollector, scorer::ordToDoc),
         graph.cursor(), acceptedOrds, accepted);
+  }
+
+  /**
+   * The field's decoded graph, decoded at its first search; null for a field without a graph
+   * (Lucene's reader handles those). Later searches cost one map lookup, not a new off-heap
+   * graph view.
+   */
+  private DecodedHnswGraph decoded(String field) throws IOException {
+    DecodedHnswGraph graph = decoded.get(field);
+    if (graph != null) {
+      return graph;
+    }
+    HnswGraph offHeap = graphReader.getGraph(field);
+    if (offHeap.size() == 0) {
+      return null;
+    }
+    graph = DecodedHnswGraph.decode(offHeap);
+    DecodedHnswGraph raced = decoded.putIfAbsent(field, graph);
+    return raced == null ? graph : raced;
   }
 
   @Override

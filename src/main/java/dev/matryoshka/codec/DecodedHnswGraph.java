@@ -90,6 +90,11 @@ final class DecodedHnswGraph implements Accountable {
     return new DecodedHnswGraph(graph.size(), graph.maxConn(), graph.entryNode(), nodes, offsets, edges);
   }
 
+  /** Nodes in the graph (level 0). */
+  int size() {
+    return size;
+  }
+
   /** A graph view with its own seek position; one per search. */
   HnswGraph cursor() {
     return new Cursor();
