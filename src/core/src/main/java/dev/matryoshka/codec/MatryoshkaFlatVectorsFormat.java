@@ -41,7 +41,7 @@ public final class MatryoshkaFlatVectorsFormat extends FlatVectorsFormat {
 
   /**
    * Wire numbers of similarity functions: a fixed list, never enum ordinals. Not a names table
-   * (user-facing names live in {@code dev.matryoshka.index.Similarity}): these numbers are part of
+   * (user-facing names live in {@code dev.matryoshka.index.SimilarityName}): these numbers are part of
    * the on-disk format, as in Lucene's own formats, and change only with a new format version.
    */
   static final List<VectorSimilarityFunction> SIMILARITIES =

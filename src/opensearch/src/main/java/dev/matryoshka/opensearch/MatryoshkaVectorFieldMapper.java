@@ -6,7 +6,7 @@ import dev.matryoshka.adapt.Adapter;
 import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
 import dev.matryoshka.codec.MatryoshkaPrefix;
 import dev.matryoshka.document.MatryoshkaVectorField;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
@@ -84,7 +84,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     private final Parameter<String> similarity =
         Parameter.restrictedStringParam(
             "similarity", false, m -> toType(m).type().similarityName(),
-            Similarity.openSearchNames()); // the first, cosine, is the default
+            SimilarityName.openSearchNames()); // the first, cosine, is the default
     private final Parameter<Integer> m =
         intParam("m", mapper -> toType(mapper).type().m(), MatryoshkaHnswVectorsFormat.DEFAULT_MAX_CONN);
     private final Parameter<Integer> efConstruction =
@@ -155,7 +155,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       }
       MatryoshkaPrefix.Encoding encoding = MatryoshkaPrefix.Encoding.parse(prefixQuantization.getValue());
       if (encoding == MatryoshkaPrefix.Encoding.INT8
-          && !MatryoshkaPrefix.Encoding.int8Supports(Similarity.fromOpenSearchName(similarity.getValue()).function())) {
+          && !MatryoshkaPrefix.Encoding.int8Supports(SimilarityName.fromOpenSearchName(similarity.getValue()).function())) {
         throw new MapperParsingException("[prefix_quantization] int8 of field [" + field
             + "] needs a dot-product similarity (cosine, dot_product, max_inner_product); got [" + similarity.getValue() + "]");
       }
@@ -236,7 +236,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     }
 
     public VectorSimilarityFunction similarity() {
-      return Similarity.fromOpenSearchName(similarityName).function();
+      return SimilarityName.fromOpenSearchName(similarityName).function();
     }
 
     public int m() {

@@ -25,7 +25,7 @@ public record IndexSettings(
     String field,
     int dims,
     int prefixDims,
-    Similarity similarity,
+    SimilarityName similarity,
     int maxConn,
     int beamWidth,
     String modelName,
@@ -73,7 +73,7 @@ public record IndexSettings(
   }
 
   /** Settings for precomputed vectors with default graph parameters. */
-  public static IndexSettings forVectors(int dims, int prefixDims, Similarity similarity) {
+  public static IndexSettings forVectors(int dims, int prefixDims, SimilarityName similarity) {
     return new IndexSettings(DEFAULT_FIELD, dims, prefixDims, similarity,
         MatryoshkaHnswVectorsFormat.DEFAULT_MAX_CONN, MatryoshkaHnswVectorsFormat.DEFAULT_BEAM_WIDTH,
         null, null, "none", null, MatryoshkaPrefix.Encoding.FLOAT32);
@@ -164,7 +164,7 @@ public record IndexSettings(
         m.get(P + "field"),
         Integer.parseInt(m.get(P + "dims")),
         Integer.parseInt(m.get(P + "prefix_dims")),
-        Similarity.parse(m.get(P + "similarity")),
+        SimilarityName.parse(m.get(P + "similarity")),
         Integer.parseInt(m.get(P + "m")),
         Integer.parseInt(m.get(P + "beam_width")),
         m.get(P + "model"),

@@ -28,7 +28,7 @@ import org.apache.lucene.store.FSDirectory;
  * one full vector each, other fields stored. Settings travel in every commit.
  *
  * <pre>{@code
- * try (var w = MatryoshkaWriter.open(dir, IndexSettings.forVectors(768, 64, Similarity.COSINE), false)) {
+ * try (var w = MatryoshkaWriter.open(dir, IndexSettings.forVectors(768, 64, SimilarityName.COSINE), false)) {
  *   w.add("doc-1", vector, Map.of("title", "..."));
  *   w.commit(Map.of());
  * }

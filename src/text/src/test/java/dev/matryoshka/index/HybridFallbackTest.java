@@ -17,7 +17,7 @@ class HybridFallbackTest {
   void stopWordQueryFallsBackToVectorAndSaysSo() throws Exception {
     float[][] v = SyntheticVectors.generate(400, 32, 4, 3L);
     String[] topics = {"honey bees nectar", "espresso coffee", "volcano magma", "steam railway"};
-    try (MatryoshkaWriter w = MatryoshkaWriter.open(tmp, IndexSettings.forVectors(32, 8, Similarity.COSINE), true)) {
+    try (MatryoshkaWriter w = MatryoshkaWriter.open(tmp, IndexSettings.forVectors(32, 8, SimilarityName.COSINE), true)) {
       for (int i = 0; i < v.length; i++) {
         w.add("d" + i, v[i], Map.of(), topics[i % 4] + " passage " + i);
       }

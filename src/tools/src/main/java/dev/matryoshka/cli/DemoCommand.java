@@ -4,7 +4,7 @@ import dev.matryoshka.document.SyntheticVectors;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.MatryoshkaSearcher;
 import dev.matryoshka.index.MatryoshkaWriter;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import dev.matryoshka.search.MatryoshkaKnnQuery;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
     Path dir = index != null ? index : Files.createTempDirectory("matryoshka-demo");
     float[][] vecs = SyntheticVectors.generate(docs, dims, 64, 42L);
     out.printf(Locale.ROOT, "Indexing %,d synthetic %d-dim vectors (prefix %d in HNSW) into %s%n", docs, dims, prefixDims, dir);
-    IndexSettings settings = IndexSettings.forVectors(dims, prefixDims, Similarity.COSINE);
+    IndexSettings settings = IndexSettings.forVectors(dims, prefixDims, SimilarityName.COSINE);
     Progress p = new Progress(spec.commandLine().getErr(), "docs", docs, null);
     try (MatryoshkaWriter w = MatryoshkaWriter.open(dir, settings, true)) {
       for (int i = 0; i < vecs.length; i++) {

@@ -10,7 +10,7 @@ import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.Indexer;
 import dev.matryoshka.index.JsonlDocuments;
 import dev.matryoshka.index.MatryoshkaWriter;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import dev.matryoshka.index.SourceDocument;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -98,7 +98,7 @@ public final class IndexCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Similarity sim = Similarity.parse(similarity);
+    SimilarityName sim = SimilarityName.parse(similarity);
     if (!AUTO.equals(adapter) && (!AdapterBuilder.KINDS.contains(adapter) || AdapterBuilder.needsQueries(adapter))) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--adapter must be auto, none, rotation, rotation-centered or learned (supervised adapters: train-adapter, then --adapter-file); got=" + adapter);

@@ -3,7 +3,7 @@ package dev.matryoshka.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.matryoshka.encode.Models;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import dev.matryoshka.reindex.DocumentEncoder;
 import dev.matryoshka.reindex.ReindexOptions;
 import dev.matryoshka.reindex.Reindexer;
@@ -101,7 +101,7 @@ public final class ReindexCommand implements Callable<Integer> {
     ReindexOptions o = new ReindexOptions()
         .prefixDims(target.prefixDims)
         .prefixEncoding(target.encoding())
-        .similarity(similarity == null ? null : Similarity.parse(similarity))
+        .similarity(similarity == null ? null : SimilarityName.parse(similarity))
         .idField(fields.idField).textField(fields.textField).vectorField(vectorField)
         .reencode(reencode).adapter(adapter)
         .batch(Math.max(256, modelOptions.batch * 4))

@@ -9,7 +9,7 @@ import dev.matryoshka.eval.RetrievalEvaluator;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.Indexer;
 import dev.matryoshka.index.MatryoshkaWriter;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import dev.matryoshka.index.SourceDocument;
 import dev.matryoshka.index.TextSearcher;
 import java.nio.file.Files;
@@ -47,7 +47,7 @@ final class TextDemo {
     try (TextEncoder enc = Models.open(model, cmd.modelOptions.options())) {
       // the prefix index would pick for this model (192 for bge-small)
       prefix = IndexSettings.defaultPrefixDims(enc.info().dims(), enc.info().config().trainedForTruncation());
-      IndexSettings st = IndexSettings.forVectors(enc.info().dims(), prefix, Similarity.COSINE)
+      IndexSettings st = IndexSettings.forVectors(enc.info().dims(), prefix, SimilarityName.COSINE)
           .withModel(enc.info().name(), enc.info().fingerprint());
       Progress p = new Progress(err, "passages", ds.docs().size(), null);
       try (MatryoshkaWriter w = MatryoshkaWriter.open(dir, st, true);

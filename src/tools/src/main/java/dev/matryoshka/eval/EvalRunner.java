@@ -7,7 +7,7 @@ import dev.matryoshka.encode.TextEncoder;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.MatryoshkaSearcher;
 import dev.matryoshka.index.MatryoshkaWriter;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -229,7 +229,7 @@ public final class EvalRunner {
 
   private static void buildIndex(Path dir, BeirDataset ds, float[][] vecs, int dims, int prefixDims)
       throws IOException {
-    IndexSettings st = IndexSettings.forVectors(dims, prefixDims, Similarity.COSINE);
+    IndexSettings st = IndexSettings.forVectors(dims, prefixDims, SimilarityName.COSINE);
     try (MatryoshkaWriter w = MatryoshkaWriter.open(dir, st, true)) {
       for (int i = 0; i < vecs.length; i++) {
         w.add(ds.docs().get(i).id(), vecs[i], null, ds.docs().get(i).encodingText());

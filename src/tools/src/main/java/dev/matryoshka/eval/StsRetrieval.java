@@ -5,7 +5,7 @@ import dev.matryoshka.encode.TextEncoder;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.MatryoshkaSearcher;
 import dev.matryoshka.index.MatryoshkaWriter;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import dev.matryoshka.search.Calibration;
 import dev.matryoshka.search.MatryoshkaKnnQuery;
 import java.io.IOException;
@@ -62,7 +62,7 @@ final class StsRetrieval {
     Path tmp = Files.createTempDirectory("matryoshka-sts");
     try {
       try (MatryoshkaWriter w = MatryoshkaWriter.open(tmp,
-          IndexSettings.forVectors(dims, prefixDims, Similarity.COSINE), true)) {
+          IndexSettings.forVectors(dims, prefixDims, SimilarityName.COSINE), true)) {
         for (int i = 0; i < docs.size(); i++) {
           w.add("d" + i, docs.get(i), Map.of("text", texts.get(i)));
         }

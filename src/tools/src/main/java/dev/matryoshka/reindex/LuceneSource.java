@@ -3,7 +3,7 @@ package dev.matryoshka.reindex;
 import dev.matryoshka.index.DocumentText;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.MatryoshkaWriter;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import dev.matryoshka.index.SourceDocument;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -117,7 +117,7 @@ final class LuceneSource implements ReindexSource {
       return new Vectors(field, settings.dims(), settings.similarity(), settings.prefixDims(),
           settings.modelName(), settings.modelFingerprint(), settings.adapterKind(), settings.adapterFingerprint());
     }
-    return Vectors.plain(field, fi.getVectorDimension(), Similarity.of(fi.getVectorSimilarityFunction()));
+    return Vectors.plain(field, fi.getVectorDimension(), SimilarityName.of(fi.getVectorSimilarityFunction()));
   }
 
   @Override

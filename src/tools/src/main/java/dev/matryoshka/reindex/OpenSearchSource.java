@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.matryoshka.index.DocumentText;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import dev.matryoshka.index.SourceDocument;
 import java.io.IOException;
 import java.net.URI;
@@ -81,11 +81,11 @@ final class OpenSearchSource implements ReindexSource {
       throw new IllegalArgumentException("source OpenSearch index \"" + index + "\" has no field \"" + field + "\"");
     }
     int dims = m.has("dims") ? m.path("dims").asInt() : m.path("dimension").asInt(-1);
-    Similarity sim = null;
+    SimilarityName sim = null;
     String s = m.path("similarity").asText(m.path("method").path("space_type").asText(m.path("space_type").asText("")));
     if (!s.isEmpty()) {
       try {
-        sim = Similarity.parse(s.equals("cosinesimil") ? "cosine" : s);
+        sim = SimilarityName.parse(s.equals("cosinesimil") ? "cosine" : s);
       } catch (IllegalArgumentException ignored) {
         sim = null;
       }

@@ -1,6 +1,6 @@
 package dev.matryoshka.reindex;
 
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -31,7 +31,7 @@ public final class ReindexOptions {
 
   Integer prefixDims;
   dev.matryoshka.codec.MatryoshkaPrefix.Encoding prefixEncoding = dev.matryoshka.codec.MatryoshkaPrefix.Encoding.FLOAT32;
-  Similarity similarity;
+  SimilarityName similarity;
   String idField;
   String textField;
   String vectorField;
@@ -60,8 +60,8 @@ public final class ReindexOptions {
     return this;
   }
 
-  /** Similarity of the target (null: the source's, else cosine). */
-  public ReindexOptions similarity(Similarity s) {
+  /** SimilarityName of the target (null: the source's, else cosine). */
+  public ReindexOptions similarity(SimilarityName s) {
     this.similarity = s;
     return this;
   }

@@ -1,7 +1,7 @@
 package dev.matryoshka.reindex;
 
 import dev.matryoshka.index.SourceDocument;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import java.io.Closeable;
 import java.io.IOException;
 
@@ -52,10 +52,10 @@ public interface ReindexSource extends Closeable {
    * @param adapterKind adapter already applied to the vectors ("none" when not)
    * @param adapterFingerprint its fingerprint, or null
    */
-  record Vectors(String field, int dims, Similarity similarity, Integer prefixDims, String modelName,
+  record Vectors(String field, int dims, SimilarityName similarity, Integer prefixDims, String modelName,
       String modelFingerprint, String adapterKind, String adapterFingerprint) {
     /** Vectors with nothing known but field and dimension. */
-    public static Vectors plain(String field, int dims, Similarity similarity) {
+    public static Vectors plain(String field, int dims, SimilarityName similarity) {
       return new Vectors(field, dims, similarity, null, null, null, "none", null);
     }
   }

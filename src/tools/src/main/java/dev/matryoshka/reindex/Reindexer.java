@@ -5,7 +5,7 @@ import dev.matryoshka.adapt.AdapterIO;
 import dev.matryoshka.document.MatryoshkaVectorField;
 import dev.matryoshka.index.Adapters;
 import dev.matryoshka.index.IndexSettings;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import dev.matryoshka.index.SourceDocument;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -176,8 +176,8 @@ public final class Reindexer {
 
   private IndexSettings settings(ReindexSource.Vectors sv, boolean reuse, DocumentEncoder enc) {
     int dims = reuse ? sv.dims() : enc.dims();
-    Similarity sim = options.similarity != null ? options.similarity
-        : sv != null && sv.similarity() != null ? sv.similarity() : Similarity.COSINE;
+    SimilarityName sim = options.similarity != null ? options.similarity
+        : sv != null && sv.similarity() != null ? sv.similarity() : SimilarityName.COSINE;
     int prefix = options.prefixDims != null ? options.prefixDims
         : reuse && sv.prefixDims() != null ? sv.prefixDims()
         : reuse ? IndexSettings.defaultPrefixDims(dims)

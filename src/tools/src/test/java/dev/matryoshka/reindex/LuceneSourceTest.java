@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.MatryoshkaSearcher;
-import dev.matryoshka.index.Similarity;
+import dev.matryoshka.index.SimilarityName;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -62,7 +62,7 @@ class LuceneSourceTest {
     assertEquals(599, s.totals().written());
     assertEquals(384, s.settings().dims());
     assertEquals(64, s.settings().prefixDims());
-    assertEquals(Similarity.COSINE, s.settings().similarity());
+    assertEquals(SimilarityName.COSINE, s.settings().similarity());
     Map<String, float[]> got = TestData.vectorsById(out, IndexSettings.DEFAULT_FIELD);
     assertEquals(want.keySet(), got.keySet());
     for (var e : want.entrySet()) {

@@ -12,27 +12,27 @@ class SimilarityTest {
   @Test
   void everyLuceneFunctionHasOneEntryWithEveryName() {
     for (VectorSimilarityFunction f : VectorSimilarityFunction.values()) {
-      Similarity s = Similarity.of(f);
+      SimilarityName s = SimilarityName.of(f);
       assertEquals(f, s.function());
-      assertEquals(s, Similarity.parse(s.label()));
-      assertEquals(s, Similarity.parse(s.openSearchName()));
-      assertEquals(s, Similarity.parse(f.name()));
-      assertEquals(s, Similarity.fromOpenSearchName(s.openSearchName()));
+      assertEquals(s, SimilarityName.parse(s.label()));
+      assertEquals(s, SimilarityName.parse(s.openSearchName()));
+      assertEquals(s, SimilarityName.parse(f.name()));
+      assertEquals(s, SimilarityName.fromOpenSearchName(s.openSearchName()));
     }
   }
 
   @Test
   void openSearchNamesAreTheMappingSpellingsWithCosineFirst() {
     assertArrayEquals(
-        new String[] {"cosine", "dot_product", "l2", "max_inner_product"}, Similarity.openSearchNames());
+        new String[] {"cosine", "dot_product", "l2", "max_inner_product"}, SimilarityName.openSearchNames());
   }
 
   @Test
   void unknownNamesAreRejectedWithTheValueAndTheChoices() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Similarity.parse("hamming"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SimilarityName.parse("hamming"));
     assertTrue(e.getMessage().contains("hamming") && e.getMessage().contains("cosine"), e.getMessage());
     // a mapping takes only the OpenSearch spellings, as OpenSearch's own vector fields do
-    e = assertThrows(IllegalArgumentException.class, () -> Similarity.fromOpenSearchName("dot"));
+    e = assertThrows(IllegalArgumentException.class, () -> SimilarityName.fromOpenSearchName("dot"));
     assertTrue(e.getMessage().contains("dot") && e.getMessage().contains("dot_product"), e.getMessage());
   }
 }

@@ -10,7 +10,7 @@ import org.apache.lucene.index.VectorSimilarityFunction;
  * OpenSearch reindex target read their names from here. (The codec keeps its own list of
  * similarity <em>wire numbers</em>: those are frozen by the on-disk format, not names.)
  */
-public enum Similarity {
+public enum SimilarityName {
   /** Cosine of the angle; vectors need not be unit length. */
   COSINE("cosine", "cosine", VectorSimilarityFunction.COSINE),
   /** Dot product of unit-length vectors. */
@@ -24,7 +24,7 @@ public enum Similarity {
   private final String openSearchName;
   private final VectorSimilarityFunction function;
 
-  Similarity(String label, String openSearchName, VectorSimilarityFunction function) {
+  SimilarityName(String label, String openSearchName, VectorSimilarityFunction function) {
     this.label = label;
     this.openSearchName = openSearchName;
     this.function = function;
@@ -37,7 +37,7 @@ public enum Similarity {
 
   /** Every OpenSearch mapping name, {@link #COSINE}'s (the mapping default) first. */
   public static String[] openSearchNames() {
-    return Arrays.stream(values()).map(Similarity::openSearchName).toArray(String[]::new);
+    return Arrays.stream(values()).map(SimilarityName::openSearchName).toArray(String[]::new);
   }
 
   /**
@@ -45,8 +45,8 @@ public enum Similarity {
    *
    * @throws IllegalArgumentException naming the value and the choices
    */
-  public static Similarity fromOpenSearchName(String name) {
-    for (Similarity sim : values()) {
+  public static SimilarityName fromOpenSearchName(String name) {
+    for (SimilarityName sim : values()) {
       if (sim.openSearchName.equals(name)) {
         return sim;
       }
@@ -66,17 +66,17 @@ public enum Similarity {
   }
 
   /** Parses a label (also accepts Lucene's names and the OpenSearch spellings). */
-  public static Similarity parse(String s) {
+  public static SimilarityName parse(String s) {
     if (s == null) {
       throw new IllegalArgumentException("similarity must not be null");
     }
     String v = s.trim().toLowerCase(Locale.ROOT);
-    for (Similarity sim : values()) {
+    for (SimilarityName sim : values()) {
       if (sim.label.equals(v) || sim.function.name().toLowerCase(Locale.ROOT).equals(v)) {
         return sim;
       }
     }
-    for (Similarity sim : values()) {
+    for (SimilarityName sim : values()) {
       if (sim.openSearchName.equals(v)) {
         return sim;
       }
@@ -88,12 +88,12 @@ public enum Similarity {
     }
     throw new IllegalArgumentException(
         "unknown similarity \"" + s + "\"; expected one of "
-            + Arrays.stream(values()).map(Similarity::label).toList());
+            + Arrays.stream(values()).map(SimilarityName::label).toList());
   }
 
   /** Maps a Lucene function back to its label. */
-  public static Similarity of(VectorSimilarityFunction f) {
-    for (Similarity sim : values()) {
+  public static SimilarityName of(VectorSimilarityFunction f) {
+    for (SimilarityName sim : values()) {
       if (sim.function == f) {
         return sim;
       }
