@@ -95,9 +95,10 @@ import org.apache.lucene.search.TaskExecutor;
  * prefixes (same scores, one dot product instead of three); others use the field's own function.
  *
  * <p>Search heap: a field's prefix graph is decoded onto the heap at its first approximate
- * search ({@link DecodedHnswGraph}, about 4 bytes per edge) when it fits in the {@link
- * DecodedGraphBudget} — by default the process-wide {@link DecodedGraphBudget#shared()}, whose
- * limit an application sets once; otherwise it is searched off-heap with the same results.
+ * search ({@link DecodedHnswGraph}: 4 bytes per edge, about 68 bytes per vector at M=16) when it
+ * fits in the {@link DecodedGraphBudget} — by default the process-wide {@link
+ * DecodedGraphBudget#shared()}, whose limit an application sets once; otherwise it is searched
+ * off-heap with the same results.
  *
  * <h2>The next Lucene codec</h2>
  *
