@@ -2,7 +2,6 @@ package dev.matryoshka.codec;
 
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.codecs.KnnVectorsReader;
 import org.apache.lucene.codecs.hnsw.FlatVectorsReader;
 import org.apache.lucene.codecs.hnsw.HnswGraphProvider;
@@ -26,27 +25,28 @@ import org.apache.lucene.util.hnsw.RandomVectorScorer;
  * search — with Lucene's own {@link HnswGraphSearcher} (filtered search included) and the flat
  * layer's prefix scorer. When Lucene would score every vector instead (k at least the expected
  * visits, or a filter that leaves fewer documents than that), the search is Lucene's own.
+ *
+ * <p>Graphs are decoded within a {@link DecodedGraphBudget}, at most once per field, by {@link
+ * DecodedGraphCache}; a field whose graph is not decoded (yet, or at all) is searched through
+ * Lucene's off-heap graph with identical results. The decoded bytes are part of {@link
+ * #ramBytesUsed()} and go back to the budget at {@link #close()}.
  */
 final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGraphProvider, Accountable {
-  /**
-   * {@code -Dmatryoshka.decodedGraph=false} searches Lucene's off-heap graph instead (the
-   * before/after benchmark of this class; a fallback should a heap limit call for it).
-   */
-  static final boolean ENABLED = !"false".equals(System.getProperty("matryoshka.decodedGraph"));
-
   private final Lucene99HnswVectorsReader graphReader;
   private final FlatVectorsReader flatReader;
-  private final Map<String, DecodedHnswGraph> decoded = new ConcurrentHashMap<>();
+  private final DecodedGraphCache decoded;
 
-  DecodedGraphVectorsReader(Lucene99HnswVectorsReader graphReader, FlatVectorsReader flatReader) {
+  DecodedGraphVectorsReader(
+      Lucene99HnswVectorsReader graphReader, FlatVectorsReader flatReader, DecodedGraphBudget budget) {
     this.graphReader = graphReader;
     this.flatReader = flatReader;
+    this.decoded = new DecodedGraphCache(budget);
   }
 
   @Override
   public void search(String field, float[] target, KnnCollector knnCollector, AcceptDocs acceptDocs)
       throws IOException {
-    DecodedHnswGraph graph = ENABLED && knnCollector.k() > 0 ? decoded(field) : null;
+    DecodedHnswGraph graph = knnCollector.k() > 0 ? decoded.get(field, () -> graphReader.getGraph(field)) : null;
     if (graph == null) {
       graphReader.search(field, target, knnCollector, acceptDocs);
       return;
@@ -64,25 +64,6 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
     Bits acceptedOrds = scorer.getAcceptOrds(acceptDocs.bits());
     HnswGraphSearcher.search(scorer, new OrdinalTranslatedKnnCollector(knnCollector, scorer::ordToDoc),
         graph.cursor(), acceptedOrds, accepted);
-  }
-
-  /**
-   * The field's decoded graph, decoded at its first search; null for a field without a graph
-   * (Lucene's reader handles those). Later searches cost one map lookup, not a new off-heap
-   * graph view.
-   */
-  private DecodedHnswGraph decoded(String field) throws IOException {
-    DecodedHnswGraph graph = decoded.get(field);
-    if (graph != null) {
-      return graph;
-    }
-    HnswGraph offHeap = graphReader.getGraph(field);
-    if (offHeap.size() == 0) {
-      return null;
-    }
-    graph = DecodedHnswGraph.decode(offHeap);
-    DecodedHnswGraph raced = decoded.putIfAbsent(field, graph);
-    return raced == null ? graph : raced;
   }
 
   @Override
@@ -134,11 +115,12 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
 
   /** Heap held by decoded graphs (0 until a field's first approximate search). */
   long decodedGraphBytes() {
-    long bytes = 0;
-    for (DecodedHnswGraph g : decoded.values()) {
-      bytes += g.ramBytesUsed();
-    }
-    return bytes;
+    return decoded.ramBytesUsed();
+  }
+
+  /** The decoded graphs of this reader (tests count decodes and check the budget). */
+  DecodedGraphCache decodedGraphsForTests() {
+    return decoded;
   }
 
   @Override
@@ -148,7 +130,10 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
 
   @Override
   public void close() throws IOException {
-    decoded.clear();
-    graphReader.close();
+    try {
+      decoded.close();
+    } finally {
+      graphReader.close();
+    }
   }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.util.Accountable;
+import org.apache.lucene.util.ArrayUtil;
 import org.apache.lucene.util.RamUsageEstimator;
 import org.apache.lucene.util.hnsw.HnswGraph;
 
@@ -14,10 +15,12 @@ import org.apache.lucene.util.hnsw.HnswGraph;
  * costs an array read per neighbour where Lucene's off-heap graph decodes a group-varint list on
  * every expanded node (about 15 % of a prefix-graph query in the profile, see BENCHMARKS.md).
  *
- * <p>Heap cost: 4 bytes per edge plus 4 per node and level, i.e. about what {@code .vex} holds
- * uncompressed; the prefix graph is small (its vectors are what a prefix saves), so this is the
- * part of the hot set worth spending heap on. Immutable and shared by all searches of a segment;
- * each search takes its own cursor.
+ * <p>Heap cost: 4 bytes per edge plus 4 per node and level (8 on upper levels, which also list
+ * their nodes), i.e. about what {@code .vex} holds uncompressed; the prefix graph is small (its
+ * vectors are what a prefix saves), so this is the part of the hot set worth spending heap on.
+ * {@link #measure} counts it exactly before anything is allocated, and {@link
+ * DecodedGraphVectorsReader} decodes only what its {@link DecodedGraphBudget} allows. Immutable
+ * and shared by all searches of a segment; each search takes its own cursor.
  */
 final class DecodedHnswGraph implements Accountable {
   private final int size;
@@ -40,54 +43,130 @@ final class DecodedHnswGraph implements Accountable {
     this.edges = edges;
   }
 
-  /** Reads every neighbour list of {@code graph} once. */
-  static DecodedHnswGraph decode(HnswGraph graph) throws IOException {
+  /**
+   * The nodes and edges per level of a graph, counted before anything is allocated: the budget
+   * check needs the exact size, and exact sizes let the arrays be allocated once (no growing,
+   * no trimming copy), so decoding peaks at the final size.
+   *
+   * @param levelNodes nodes on each level
+   * @param levelEdges neighbour entries on each level
+   */
+  record Shape(int size, int maxConn, int entryNode, int[] levelNodes, long[] levelEdges) {
+
+    /** Heap of the decoded graph: what {@link DecodedHnswGraph#ramBytesUsed()} will report. */
+    long ramBytes() {
+      int levels = levelNodes.length;
+      long bytes = BASE_RAM_BYTES + 3 * RamUsageEstimator.alignObjectSize(
+          RamUsageEstimator.NUM_BYTES_ARRAY_HEADER + (long) RamUsageEstimator.NUM_BYTES_OBJECT_REF * levels);
+      for (int l = 0; l < levels; l++) {
+        bytes += intArrayBytes(levelEdges[l]) + intArrayBytes(levelNodes[l] + 1L);
+        if (l > 0) {
+          bytes += intArrayBytes(levelNodes[l]);
+        }
+      }
+      return bytes;
+    }
+
+    /** False when a level has more edges than one Java array can hold (search it off-heap). */
+    boolean fitsInArrays() {
+      for (long e : levelEdges) {
+        if (e > ArrayUtil.MAX_ARRAY_LENGTH) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static long intArrayBytes(long length) {
+      return RamUsageEstimator.alignObjectSize(RamUsageEstimator.NUM_BYTES_ARRAY_HEADER + (long) Integer.BYTES * length);
+    }
+  }
+
+  private static final long BASE_RAM_BYTES = RamUsageEstimator.shallowSizeOfInstance(DecodedHnswGraph.class);
+
+  /**
+   * Counts the nodes and edges of every level of {@code graph}: one pass over the neighbour
+   * lists that keeps nothing but a count per level.
+   */
+  static Shape measure(HnswGraph graph) throws IOException {
     int levels = graph.numLevels();
+    int[] nodes = new int[levels];
+    long[] edges = new long[levels];
+    for (int level = 0; level < levels; level++) {
+      HnswGraph.NodesIterator it = graph.getNodesOnLevel(level);
+      nodes[level] = it.size();
+      long e = 0;
+      int n = 0;
+      while (it.hasNext()) {
+        int node = it.nextInt();
+        if (level == 0 && node != n) {
+          throw new IllegalStateException("level 0 of an HNSW graph must list ordinals 0..size-1; got node "
+              + node + " at index " + n);
+        }
+        n++;
+        graph.seek(level, node);
+        e += graph.neighborCount();
+      }
+      if (n != nodes[level]) {
+        throw new IllegalStateException("level " + level + " listed " + n + " nodes, expected " + nodes[level]);
+      }
+      edges[level] = e;
+    }
+    return new Shape(graph.size(), graph.maxConn(), graph.entryNode(), nodes, edges);
+  }
+
+  /** Measures and decodes {@code graph} (tests; the reader measures first to ask its budget). */
+  static DecodedHnswGraph decode(HnswGraph graph) throws IOException {
+    return decode(graph, measure(graph));
+  }
+
+  /**
+   * Reads every neighbour list of {@code graph} into arrays of exactly the sizes {@code shape}
+   * counted.
+   */
+  static DecodedHnswGraph decode(HnswGraph graph, Shape shape) throws IOException {
+    if (!shape.fitsInArrays()) {
+      throw new IllegalArgumentException("a level has more than " + ArrayUtil.MAX_ARRAY_LENGTH
+          + " edges; got=" + Arrays.toString(shape.levelEdges()));
+    }
+    int levels = shape.levelNodes().length;
     int[][] nodes = new int[levels][];
     int[][] offsets = new int[levels][];
     int[][] edges = new int[levels][];
-    int[] buf = new int[Math.max(1, 2 * Math.max(1, graph.maxConn()))];
     for (int level = 0; level < levels; level++) {
-      HnswGraph.NodesIterator it = graph.getNodesOnLevel(level);
-      int count = it.size();
-      int[] levelNodes = new int[count];
+      int count = shape.levelNodes()[level];
+      int[] levelNodes = level == 0 ? null : new int[count];
       int[] off = new int[count + 1];
-      int[] e = new int[Math.max(16, count * 8)];
+      int[] e = new int[(int) shape.levelEdges()[level]];
+      HnswGraph.NodesIterator it = graph.getNodesOnLevel(level);
       int n = 0;
       int written = 0;
       while (it.hasNext()) {
         int node = it.nextInt();
-        levelNodes[n] = node;
+        if (n == count) {
+          throw new IllegalStateException("level " + level + " lists more nodes than the " + count + " counted");
+        }
+        if (levelNodes != null) {
+          levelNodes[n] = node;
+        }
         graph.seek(level, node);
-        int m = 0;
         for (int nb = graph.nextNeighbor(); nb != DocIdSetIterator.NO_MORE_DOCS; nb = graph.nextNeighbor()) {
-          if (m == buf.length) {
-            buf = Arrays.copyOf(buf, 2 * buf.length);
+          if (written == e.length) {
+            throw new IllegalStateException("level " + level + " has more edges than the " + e.length + " counted");
           }
-          buf[m++] = nb;
+          e[written++] = nb;
         }
-        if (written + m > e.length) {
-          e = Arrays.copyOf(e, Math.max(written + m, e.length + (e.length >> 1)));
-        }
-        System.arraycopy(buf, 0, e, written, m);
-        written += m;
         off[++n] = written;
       }
-      if (n != count) {
-        throw new IllegalStateException("level " + level + " listed " + n + " nodes, expected " + count);
+      if (n != count || written != e.length) {
+        throw new IllegalStateException("level " + level + " has " + n + " nodes and " + written
+            + " edges; counted " + count + " and " + e.length);
       }
-      nodes[level] = level == 0 ? null : levelNodes;
-      if (level == 0) {
-        for (int i = 0; i < count; i++) {
-          if (levelNodes[i] != i) {
-            throw new IllegalStateException("level 0 of an HNSW graph must list ordinals 0..size-1");
-          }
-        }
-      }
+      nodes[level] = levelNodes;
       offsets[level] = off;
-      edges[level] = Arrays.copyOf(e, written);
+      edges[level] = e;
     }
-    return new DecodedHnswGraph(graph.size(), graph.maxConn(), graph.entryNode(), nodes, offsets, edges);
+    return new DecodedHnswGraph(shape.size(), shape.maxConn(), shape.entryNode(), nodes, offsets, edges);
   }
 
   /** Nodes in the graph (level 0). */
@@ -102,7 +181,8 @@ final class DecodedHnswGraph implements Accountable {
 
   @Override
   public long ramBytesUsed() {
-    long bytes = RamUsageEstimator.shallowSizeOfInstance(DecodedHnswGraph.class);
+    long bytes = BASE_RAM_BYTES + RamUsageEstimator.shallowSizeOf(nodesByLevel)
+        + RamUsageEstimator.shallowSizeOf(offsets) + RamUsageEstimator.shallowSizeOf(edges);
     for (int l = 0; l < edges.length; l++) {
       bytes += RamUsageEstimator.sizeOf(edges[l]) + RamUsageEstimator.sizeOf(offsets[l]);
       if (nodesByLevel[l] != null) {

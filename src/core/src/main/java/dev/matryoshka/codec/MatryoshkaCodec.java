@@ -15,7 +15,8 @@ import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
  * }</pre>
  *
  * <p>Registered through SPI as {@value #NAME}: an index reopens with only this jar on the class
- * path.
+ * path. Segments read back that way search their prefix graphs within {@link
+ * DecodedGraphBudget#shared()} (set its limit once per process).
  */
 public final class MatryoshkaCodec extends FilterCodec {
 

@@ -94,6 +94,12 @@ import org.apache.lucene.search.TaskExecutor;
  * <p>Graph similarity: COSINE fields are linked and searched with DOT_PRODUCT on the unit-length
  * prefixes (same scores, one dot product instead of three); others use the field's own function.
  *
+ * <p>Search heap: a field's prefix graph is decoded onto the heap at its first approximate
+ * search ({@link DecodedHnswGraph}: 4 bytes per edge, about 68 bytes per vector at M=16) when it
+ * fits in the {@link DecodedGraphBudget} — by default the process-wide {@link
+ * DecodedGraphBudget#shared()}, whose limit an application sets once; otherwise it is searched
+ * off-heap with the same results.
+ *
  * <h2>The next Lucene codec</h2>
  *
  * <p>{@link MatryoshkaCodec} ({@value MatryoshkaCodec#NAME}) is Lucene 10.4's {@code Lucene104Codec}
@@ -135,6 +141,8 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
   private final int numMergeWorkers;
   private final TaskExecutor mergeExec;
   private final MatryoshkaFlatVectorsFormat flatFormat;
+  /** Null: {@link DecodedGraphBudget#shared()}, looked up when a segment is opened. */
+  private final DecodedGraphBudget decodedGraphBudget;
 
   /** For SPI (reading): prefix lengths come from the segment files, graph settings are unused. */
   public MatryoshkaHnswVectorsFormat() {
@@ -169,6 +177,27 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
   private MatryoshkaHnswVectorsFormat(
       int defaultPrefixDims, int maxConn, int beamWidth, int numMergeWorkers,
       ExecutorService mergeExec, MatryoshkaPrefix.Encoding defaultEncoding) {
+    this(defaultPrefixDims, maxConn, beamWidth, numMergeWorkers, mergeExec, defaultEncoding, null);
+  }
+
+  /**
+   * Every option, including the heap budget of the decoded search graphs.
+   *
+   * @param defaultPrefixDims prefix length for fields that do not set one; 0 = full vector
+   * @param maxConn HNSW fan-out (M), 1..512
+   * @param beamWidth HNSW construction beam width (ef_construction), 1..3200
+   * @param numMergeWorkers threads of a merge's graph build; 1 = the merging thread alone
+   * @param mergeExec executor of those threads (needs numMergeWorkers &gt; 1), or null
+   * @param defaultEncoding prefix encoding of fields that set none
+   * @param decodedGraphBudget budget of the graphs of the segments this instance opens; null =
+   *     {@link DecodedGraphBudget#shared()}. Lucene opens segments through the SPI instance (see
+   *     {@link DecodedGraphBudget}), so a budget given here reaches only segments opened through
+   *     this very instance; applications set the shared budget's limit instead.
+   */
+  public MatryoshkaHnswVectorsFormat(
+      int defaultPrefixDims, int maxConn, int beamWidth, int numMergeWorkers,
+      ExecutorService mergeExec, MatryoshkaPrefix.Encoding defaultEncoding,
+      DecodedGraphBudget decodedGraphBudget) {
     super(NAME);
     if (defaultPrefixDims < 0 || defaultPrefixDims > MAX_DIMENSIONS) {
       throw new IllegalArgumentException(
@@ -197,6 +226,7 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
     this.numMergeWorkers = numMergeWorkers;
     this.mergeExec = mergeExec == null ? null : new TaskExecutor(mergeExec);
     this.flatFormat = new MatryoshkaFlatVectorsFormat(defaultPrefixDims, defaultEncoding);
+    this.decodedGraphBudget = decodedGraphBudget;
   }
 
   @Override
@@ -209,7 +239,12 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
   @Override
   public KnnVectorsReader fieldsReader(SegmentReadState state) throws IOException {
     var flat = flatFormat.fieldsReader(state);
-    return new DecodedGraphVectorsReader(new Lucene99HnswVectorsReader(state, flat), flat);
+    return new DecodedGraphVectorsReader(new Lucene99HnswVectorsReader(state, flat), flat, decodedGraphBudget());
+  }
+
+  /** The budget of the decoded graphs of segments this instance opens. */
+  public DecodedGraphBudget decodedGraphBudget() {
+    return decodedGraphBudget != null ? decodedGraphBudget : DecodedGraphBudget.shared();
   }
 
   @Override
@@ -226,6 +261,7 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
   public String toString() {
     return NAME + "(defaultPrefixDims=" + defaultPrefixDims + ", maxConn=" + maxConn
         + ", beamWidth=" + beamWidth + ", numMergeWorkers=" + numMergeWorkers
-        + ", flatFormat=" + flatFormat + ")";
+        + ", flatFormat=" + flatFormat + ", decodedGraphBudget="
+        + (decodedGraphBudget == null ? "shared" : "maxBytes:" + decodedGraphBudget.maxBytes()) + ")";
   }
 }

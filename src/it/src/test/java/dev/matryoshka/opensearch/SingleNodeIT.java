@@ -351,6 +351,44 @@ class SingleNodeIT {
     assertTrue(r.body().contains("[query_text] must not be empty"), r.body());
   }
 
+  @Test
+  void decodedGraphBudgetIsADynamicNodeSettingThatKeepsResults() {
+    String key = "matryoshka.decoded_graph.max_bytes";
+    try {
+      rest.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"" + key + "\":\"0\"}}");
+      assertEquals("0", rest.ok("GET", "/_cluster/settings", null).path("persistent").path("matryoshka")
+          .path("decoded_graph").path("max_bytes").asText());
+      // one segment above the exact-search threshold (128), so the query walks the prefix graph
+      rest.ok("PUT", "/budget", Json.index(1, 0, VECTORS_FIELD));
+      Random r = new Random(3);
+      StringBuilder bulk = new StringBuilder();
+      for (int i = 0; i < 600; i++) {
+        bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n{\"emb\":[");
+        for (int d = 0; d < 8; d++) {
+          bulk.append(d == 0 ? "" : ",").append(r.nextFloat() - 0.5f);
+        }
+        bulk.append("]}\n");
+      }
+      assertFalse(Json.bulk(rest, "/budget/_bulk?refresh=true", bulk.toString()).path("errors").asBoolean());
+      rest.ok("POST", "/budget/_forcemerge?max_num_segments=1", null);
+      rest.ok("POST", "/budget/_refresh", null);
+      String query = knn("emb", "[0.1,-0.2,0.3,0.05,-0.4,0.2,0.1,-0.1]", K, 2);
+      JsonNode offHeap = rest.ok("POST", "/budget/_search", query).path("hits").path("hits");
+      assertEquals(K, offHeap.size(), offHeap.toString());
+
+      // a budget again: the segment's graph is decoded at its next search, with the same hits
+      rest.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"" + key + "\":\"64mb\"}}");
+      JsonNode decoded = rest.ok("POST", "/budget/_search", query).path("hits").path("hits");
+      assertEquals(offHeap.toString(), decoded.toString());
+
+      Rest.Response bad = rest.call("PUT", "/_cluster/settings", "{\"persistent\":{\"" + key + "\":\"-1\"}}");
+      assertEquals(400, bad.status(), bad.body());
+      assertTrue(bad.body().contains(key), bad.body());
+    } finally {
+      rest.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"" + key + "\":null}}");
+    }
+  }
+
   private static final int K = 10;
   private static final float OVERSAMPLE = 5;
   private static final int VECTORS = 50;

@@ -12,6 +12,7 @@ import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
+import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
@@ -71,12 +72,13 @@ public final class MatryoshkaPlugin extends Plugin
   /**
    * Called by the node's plugin service.
    *
-   * @param settings node settings
+   * @param settings node settings, among them {@link MatryoshkaSettings}
    * @param configPath the node's config folder; models live in {@code matryoshka/models/NAME/},
    *     adapters in {@code matryoshka/adapters/NAME.bin}
    */
   public MatryoshkaPlugin(Settings settings, Path configPath) {
     DjlCache.ensure();
+    MatryoshkaSettings.apply(settings);
     this.encoders = new Encoders(configPath.resolve("matryoshka").resolve("models"));
     this.queryEncoder = new NodeQueryEncoder(encoders);
     this.adapters = new NodeAdapters(configPath.resolve("matryoshka").resolve("adapters"));
@@ -89,7 +91,13 @@ public final class MatryoshkaPlugin extends Plugin
       NodeEnvironment nodeEnvironment, NamedWriteableRegistry namedWriteableRegistry,
       IndexNameExpressionResolver indexNameExpressionResolver, Supplier<RepositoriesService> repositoriesServiceSupplier) {
     queryEncoder.bind(clusterService, indexNameExpressionResolver, threadPool);
+    MatryoshkaSettings.follow(clusterService.getClusterSettings());
     return List.of(encoders); // injected into the stats action
+  }
+
+  @Override
+  public List<Setting<?>> getSettings() {
+    return MatryoshkaSettings.all();
   }
 
   @Override

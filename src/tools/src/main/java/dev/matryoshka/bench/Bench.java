@@ -1,6 +1,7 @@
 package dev.matryoshka.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.matryoshka.codec.DecodedGraphBudget;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -128,6 +129,8 @@ public final class Bench {
     meta.put("simd", vectorization());
     meta.put("cpus", Runtime.getRuntime().availableProcessors());
     meta.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
+    meta.put("decoded_graph_max_bytes", o.decodedGraphMaxBytes() >= 0 ? o.decodedGraphMaxBytes()
+        : "default (" + DecodedGraphBudget.DEFAULT_HEAP_PERCENT + "% of the searching JVM's heap)");
 
     List<BenchReport.Row> rows = new ArrayList<>();
     long[] lat = new long[queries.length];

@@ -41,6 +41,9 @@ import java.util.List;
  *     candidates (the best by prefix score) at full dimension; empty = none
  * @param lucenePrefixBits bits per prefix dimension of the {@code lucene-sq-prefix-rescore}
  *     indexes (8 and/or 4; null or empty = both); one index per prefix length and width
+ * @param decodedGraphMaxBytes heap budget of the decoded prefix graphs in the searching JVM
+ *     ({@code DecodedGraphBudget.shared()}); 0 = always Lucene's off-heap graph (the "before" of
+ *     the decoded-graph A/B); -1 = the library default, a share of that JVM's heap
  */
 public record BenchOptions(
     String regime,
@@ -71,10 +74,25 @@ public record BenchOptions(
     List<String> prefixQuantization,
     int trainQueries,
     List<Integer> rerankDepth,
-    List<Integer> lucenePrefixBits) {
+    List<Integer> lucenePrefixBits,
+    long decodedGraphMaxBytes) {
+
+  /** As the canonical constructor, with the library's default decoded-graph budget. */
+  public BenchOptions(String regime, String dataset, int docs, int dims, int queries, int k, int threads,
+      int passes, int segments, List<Integer> prefixDims, List<Float> oversample, List<Integer> kPrime,
+      List<Float> quantOversample, int funnelDims, List<String> systems, long memoryLimit, String searchHeap,
+      String workDir, String cacheDir, String model, String adapter, long seed, int clusters, int maxConn,
+      int beamWidth, List<String> prefixQuantization, int trainQueries, List<Integer> rerankDepth,
+      List<Integer> lucenePrefixBits) {
+    this(regime, dataset, docs, dims, queries, k, threads, passes, segments, prefixDims, oversample, kPrime,
+        quantOversample, funnelDims, systems, memoryLimit, searchHeap, workDir, cacheDir, model, adapter, seed,
+        clusters, maxConn, beamWidth, prefixQuantization, trainQueries, rerankDepth, lucenePrefixBits, -1);
+  }
 
   /** Checks ranges; messages name the option. */
   public BenchOptions {
+    check(decodedGraphMaxBytes >= -1,
+        "--decoded-graph-max-bytes must be >= 0 (0 = always off-heap); got=" + decodedGraphMaxBytes);
     check(trainQueries >= 0, "--train-queries must be >= 0; got=" + trainQueries);
     rerankDepth = rerankDepth == null ? List.of() : List.copyOf(rerankDepth);
     for (int d : rerankDepth) {

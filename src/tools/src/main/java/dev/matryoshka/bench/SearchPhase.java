@@ -1,5 +1,6 @@
 package dev.matryoshka.bench;
 
+import dev.matryoshka.codec.DecodedGraphBudget;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -138,6 +139,11 @@ public final class SearchPhase {
   public static List<Result> run(
       BenchOptions o, List<BuiltIndex> indexes, float[][] queries, int[][] truth, PrintWriter err)
       throws IOException, InterruptedException {
+    if (o.decodedGraphMaxBytes() >= 0) {
+      // the readers below open segments through SPI: the shared budget is the one they use
+      DecodedGraphBudget.shared().setMaxBytes(o.decodedGraphMaxBytes());
+    }
+    err.printf("bench: decoded prefix graphs within %s%n", DecodedGraphBudget.shared());
     ExecutorService pool = o.threads() > 1 ? Executors.newFixedThreadPool(o.threads()) : null;
     List<DirectoryReader> open = new ArrayList<>();
     List<Result> out = new ArrayList<>();

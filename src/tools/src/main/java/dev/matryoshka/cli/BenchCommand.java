@@ -5,6 +5,7 @@ import dev.matryoshka.bench.BenchOptions;
 import dev.matryoshka.bench.BenchReport;
 import dev.matryoshka.bench.BenchSystem;
 import dev.matryoshka.bench.JvmLauncher;
+import dev.matryoshka.codec.DecodedGraphBudget;
 import dev.matryoshka.encode.Models;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -114,6 +115,12 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--search-heap", defaultValue = "160m",
       description = "Heap of the capped search JVM.")
   String searchHeap;
+
+  @Option(names = "--decoded-graph-max-bytes", paramLabel = "BYTES",
+      description = "Heap budget of the decoded prefix graphs in the searching JVM (suffixes k, m, g);"
+          + " 0 = always Lucene's off-heap graph. Default: the library's, "
+          + DecodedGraphBudget.DEFAULT_HEAP_PERCENT + "% of that JVM's heap.")
+  String decodedGraphMaxBytes;
 
   @Option(names = "--heap", defaultValue = "4g",
       description = "Heap of the benchmark JVM (fixed, pre-touched).")
@@ -232,14 +239,15 @@ public final class BenchCommand implements Callable<Integer> {
           : dataset.equals("synthetic") ? "synthetic-" + dims + "d" : dataset;
       return new BenchOptions(reg, dataset, docs, dims, queries, k, threads, passes, segments,
           prefixDims, oversample, kPrime, quantOversample, funnelDims, systems,
-          parseBytes(memoryLimit), searchHeap, work.toString(), cache.toString(), model, rotate ? "rotation" : adapter,
-          seed, clusters, maxConn, beamWidth, prefixQuantization, trainQueries, rerankDepth, lucenePrefixBits);
+          parseBytes("--memory-limit", memoryLimit), searchHeap, work.toString(), cache.toString(), model, rotate ? "rotation" : adapter,
+          seed, clusters, maxConn, beamWidth, prefixQuantization, trainQueries, rerankDepth, lucenePrefixBits,
+          decodedGraphMaxBytes == null ? -1 : parseBytes("--decoded-graph-max-bytes", decodedGraphMaxBytes));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
   }
 
-  static long parseBytes(String s) {
+  static long parseBytes(String option, String s) {
     String t = s.trim().toLowerCase(Locale.ROOT);
     long mult = 1;
     char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
@@ -254,9 +262,13 @@ public final class BenchCommand implements Callable<Integer> {
       mult = 1L << shift;
     }
     try {
-      return Long.parseLong(t) * mult;
+      long bytes = Long.parseLong(t) * mult;
+      if (bytes < 0) {
+        throw new NumberFormatException("negative");
+      }
+      return bytes;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--memory-limit must be bytes (e.g. 536870912 or 512m);"
+      throw new IllegalArgumentException(option + " must be bytes >= 0 (e.g. 536870912 or 512m);"
           + " got=" + s);
     }
   }

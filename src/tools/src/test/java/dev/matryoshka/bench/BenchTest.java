@@ -192,6 +192,42 @@ class BenchTest {
         0, 0, 16)), settings);
   }
 
+  @Test
+  void decodedGraphBudgetReachesTheSearchingJvm() throws Exception {
+    BenchOptions byDefault = options(null);
+    assertEquals(-1, byDefault.decodedGraphMaxBytes(), "the library's default unless given");
+    BenchOptions none = withDecodedGraphMaxBytes(byDefault, 0);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> withDecodedGraphMaxBytes(byDefault, -2));
+    assertTrue(e.getMessage().contains("--decoded-graph-max-bytes") && e.getMessage().contains("got=-2"),
+        e.getMessage());
+    // the capped search process reads it from the plan
+    var om = new com.fasterxml.jackson.databind.ObjectMapper();
+    var plan = om.readValue(om.writeValueAsString(new SearchWorker.Plan(none, List.of(), "q", new int[][] {{1}})),
+        SearchWorker.Plan.class);
+    assertEquals(0, plan.options().decodedGraphMaxBytes());
+    long before = dev.matryoshka.codec.DecodedGraphBudget.shared().maxBytes();
+    try {
+      StringWriter log = new StringWriter();
+      SearchPhase.run(plan.options(), List.of(), new float[0][], new int[0][], new PrintWriter(log, true));
+      assertEquals(0, dev.matryoshka.codec.DecodedGraphBudget.shared().maxBytes());
+      assertTrue(log.toString().contains("maxBytes=0"), log.toString());
+      dev.matryoshka.codec.DecodedGraphBudget.shared().setMaxBytes(12345);
+      SearchPhase.run(byDefault, List.of(), new float[0][], new int[0][], new PrintWriter(new StringWriter(), true));
+      assertEquals(12345, dev.matryoshka.codec.DecodedGraphBudget.shared().maxBytes(), "-1 leaves the budget alone");
+    } finally {
+      dev.matryoshka.codec.DecodedGraphBudget.shared().setMaxBytes(before);
+    }
+  }
+
+  private static BenchOptions withDecodedGraphMaxBytes(BenchOptions o, long bytes) {
+    return new BenchOptions(o.regime(), o.dataset(), o.docs(), o.dims(), o.queries(), o.k(), o.threads(),
+        o.passes(), o.segments(), o.prefixDims(), o.oversample(), o.kPrime(), o.quantOversample(), o.funnelDims(),
+        o.systems(), o.memoryLimit(), o.searchHeap(), o.workDir(), o.cacheDir(), o.model(), o.adapter(), o.seed(),
+        o.clusters(), o.maxConn(), o.beamWidth(), o.prefixQuantization(), o.trainQueries(), o.rerankDepth(),
+        o.lucenePrefixBits(), bytes);
+  }
+
   private BenchOptions options(List<Integer> bits) {
     return new BenchOptions("test", "synthetic", 100, 64, 5, 10, 1, 1, 1, List.of(16), List.of(2f),
         List.of(10), List.of(2f), 0, List.of("exact", "lucene-sq-prefix-rescore"), 0, "64m",

@@ -65,6 +65,15 @@ class CliTest {
   }
 
   @Test
+  void benchRefusesABadDecodedGraphBudgetBeforeAnyWork() {
+    Result r = run("bench", "--no-relaunch", "--decoded-graph-max-bytes", "-5m");
+    assertEquals(2, r.code, r.err);
+    assertTrue(r.err.contains("--decoded-graph-max-bytes must be bytes >= 0") && r.err.contains("got=-5m"), r.err);
+    assertEquals(64L << 20, BenchCommand.parseBytes("--decoded-graph-max-bytes", "64m"));
+    assertEquals(0, BenchCommand.parseBytes("--decoded-graph-max-bytes", "0"));
+  }
+
+  @Test
   void indexSearchInspectAndReopenInAFreshJvm() throws Exception {
     Path corpus = writeCorpus(3_000, 128);
     Path idx = tmp.resolve("idx");
