@@ -37,13 +37,15 @@ import picocli.CommandLine.Model.CommandSpec;
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
     description = {
-      "Index a JSON Lines file (one object per line, UTF-8, a byte-order mark is accepted; .gz accepted),",
-      "or standard input with --input - (e.g. zcat corpus.jsonl.gz | matryoshka index --input - --index DIR).",
+      "Index JSON Lines: one object per line, UTF-8 (a byte-order mark is accepted),",
+      "from a file (.gz accepted) or from standard input with --input -:",
+      "  zcat corpus.jsonl.gz | matryoshka index --input - --index DIR",
       "Lines carry a precomputed vector: {\"id\": \"...\", \"vector\": [...], ...},",
       "or text to encode: BEIR {\"_id\", \"title\", \"text\"} (title + \" \" + text), or any member named by --text-field.",
       "Other string members are stored. Documents are keyed by id: indexing an id again replaces it.",
-      "A line that cannot be indexed (not JSON, no id, a null or bad vector, neither vector nor text)",
-      "stops the run with its line number; the documents before it are committed."
+      "A line that cannot be indexed (not JSON, no id, a null or bad vector, neither",
+      "vector nor text) stops the run, naming its line; the documents before it are",
+      "committed."
     })
 public final class IndexCommand implements Callable<Integer> {
 

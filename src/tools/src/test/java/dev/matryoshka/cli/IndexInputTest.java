@@ -119,7 +119,7 @@ class IndexInputTest {
     Result h = CliTest.run("index", "--help");
     assertEquals(0, h.code());
     String help = h.out().replaceAll("\\s+", " ");
-    assertTrue(help.contains("or - for standard input") && help.contains("read once")
+    assertTrue(help.contains("or - for standard input") && help.contains("read once") && help.contains("--input -:")
         && help.contains("held in memory") && help.contains("byte-order mark"), help);
   }
 
