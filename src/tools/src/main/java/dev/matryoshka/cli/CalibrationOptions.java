@@ -138,8 +138,9 @@ public final class CalibrationOptions {
         JsonNode o;
         try {
           o = om.readTree(line);
-        } catch (IOException e) {
-          throw new IllegalArgumentException(queries + ":" + n + ": not JSON: " + e.getMessage());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new IllegalArgumentException(queries + " line " + n + ": not valid JSON: "
+              + dev.matryoshka.index.JsonErrors.describe(e), e);
         }
         if (o != null && o.has("vector")) {
           vectors.add(JsonlDocuments.parseVector(o.get("vector").toString(), queries + ":" + n + " vector"));

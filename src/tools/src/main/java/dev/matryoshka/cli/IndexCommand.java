@@ -12,6 +12,7 @@ import dev.matryoshka.index.JsonlDocuments;
 import dev.matryoshka.index.MatryoshkaWriter;
 import dev.matryoshka.index.SimilarityName;
 import dev.matryoshka.index.SourceDocument;
+import dev.matryoshka.index.TextAnalysis;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import org.apache.lucene.store.FSDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -35,17 +37,26 @@ import picocli.CommandLine.Model.CommandSpec;
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
     description = {
-      "Index a JSON Lines file (one object per line, .gz accepted).",
+      "Index JSON Lines: one object per line, UTF-8 (a byte-order mark is accepted),",
+      "from a file (.gz accepted) or from standard input with --input -:",
+      "  zcat corpus.jsonl.gz | matryoshka index --input - --index DIR",
       "Lines carry a precomputed vector: {\"id\": \"...\", \"vector\": [...], ...},",
       "or text to encode: BEIR {\"_id\", \"title\", \"text\"} (title + \" \" + text), or any member named by --text-field.",
       "Other string members are stored. Documents are keyed by id: indexing an id again replaces it.",
-      "A malformed line stops the run with its line number; the documents before it are committed."
+      "A line that cannot be indexed (not JSON, no id, a null or bad vector, neither",
+      "vector nor text) stops the run, naming its line; the documents before it are",
+      "committed."
     })
 public final class IndexCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--input", required = true, paramLabel = "FILE", description = "JSONL input file.")
+  @ParentCommand RootCommand root;
+
+  @Option(names = "--input", required = true, paramLabel = "FILE",
+      description = "JSONL input file, or - for standard input (gzip recognised by its first bytes). "
+          + "The input is read once, front to back: the adapter sample (the first --adapter-sample documents) "
+          + "is held in memory, so - needs no temporary file.")
   Path input;
 
   @Option(names = "--index", required = true, paramLabel = "DIR", description = "Index directory (created if missing).")
@@ -108,22 +119,26 @@ public final class IndexCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
+    if (analyzer != null) {
+      TextAnalysis.analyzer(analyzer); // unknown names fail before any file is touched
+    }
+    TargetIndexOptions.checkDirectory("--index", index);
     PrintWriter err = spec.commandLine().getErr();
     IndexSettings existing = existingSettings();
-    try (JsonlDocuments docs = new JsonlDocuments(input, fields.idField, fields.textField, vectorField)) {
-      SourceDocument first = docs.next();
+    try (JsonlDocuments docs = openInput(err)) {
+      Line first = next(docs, false);
       if (first == null) {
-        throw new CliException("input " + input + " has no documents");
+        throw new CliException(docs.name() + " has no documents");
       }
       TextEncoder encoder = null;
-      if (first.vector() == null) {
+      if (first.doc().vector() == null) {
         String model = modelOptions.modelOr(existing != null && existing.modelName() != null
             ? existing.modelName() : Models.DEFAULT_MODEL);
         err.println("loading model " + model + " ...");
         encoder = Models.open(model, modelOptions.options());
       }
       try (TextEncoder enc = encoder) {
-        int dims = enc != null ? enc.info().dims() : first.vector().length;
+        int dims = enc != null ? enc.info().dims() : first.doc().vector().length;
         int prefix = target.prefixDims != null ? target.prefixDims
             : enc != null ? IndexSettings.defaultPrefixDims(dims, enc.info().config().trainedForTruncation())
             : IndexSettings.defaultPrefixDims(dims);
@@ -138,6 +153,42 @@ public final class IndexCommand implements Callable<Integer> {
     }
   }
 
+  /** The input: the file, or standard input for {@value #STDIN}. */
+  private JsonlDocuments openInput(PrintWriter err) throws java.io.IOException {
+    if (STDIN.equals(input.toString())) {
+      err.println("reading JSON Lines from standard input ...");
+      err.flush();
+      return new JsonlDocuments(root.stdin(), JsonlDocuments.STDIN_NAME, fields.idField, fields.textField, vectorField);
+    }
+    return new JsonlDocuments(input, fields.idField, fields.textField, vectorField);
+  }
+
+  /** The --input value that reads standard input. */
+  static final String STDIN = "-";
+
+  /** A document and the line it came from, for errors found after it was read. */
+  private record Line(SourceDocument doc, long number) {}
+
+  /**
+   * The next document, or null at the end; refuses a line with nothing to index, and one without
+   * a vector when {@code vectorsOnly} (an input of precomputed vectors has no model to encode text).
+   */
+  private Line next(JsonlDocuments docs, boolean vectorsOnly) throws java.io.IOException {
+    SourceDocument d = docs.next();
+    if (d == null) {
+      return null;
+    }
+    if (d.vector() == null && d.text() == null) {
+      throw docs.problem(JsonlDocuments.Problem.NO_CONTENT, "has neither \"" + vectorField + "\" nor text ("
+          + (fields.textField != null ? "\"" + fields.textField + "\")" : "\"title\"/\"text\", or --text-field)"));
+    }
+    if (vectorsOnly && d.vector() == null) {
+      throw docs.problem(JsonlDocuments.Problem.NO_CONTENT, "no \"" + vectorField + "\": the input holds "
+          + "precomputed vectors (its first document has one), so every document needs one");
+    }
+    return new Line(d, docs.line());
+  }
+
   /** Settings of the index already at --index (null when there is none or --overwrite). */
   private IndexSettings existingSettings() throws Exception {
     if (target.overwrite || !java.nio.file.Files.isDirectory(index)) {
@@ -149,11 +200,11 @@ public final class IndexCommand implements Callable<Integer> {
     }
   }
 
-  private int run(JsonlDocuments docs, SourceDocument first, IndexSettings settings, IndexSettings existing,
+  private int run(JsonlDocuments docs, Line first, IndexSettings settings, IndexSettings existing,
       TextEncoder enc, PrintWriter err) throws Exception {
     boolean textMode = enc != null;
     String fp = enc != null ? enc.info().fingerprint() : "precomputed-" + settings.dims();
-    List<SourceDocument> head = new ArrayList<>();
+    List<Line> head = new ArrayList<>();
     head.add(first);
     UnaryOperator<float[]> transform = UnaryOperator.identity();
     boolean explicit = adapterFile != null || !AUTO.equals(adapter);
@@ -187,27 +238,23 @@ public final class IndexCommand implements Callable<Integer> {
       err.printf(Locale.ROOT, "adapter %s stored in %s%n", a.label(), index.resolve(Adapters.FILE_NAME));
     }
     Progress progress = new Progress(err, "docs", -1, docs::fractionRead);
-    if (analyzer != null) {
-      dev.matryoshka.index.TextAnalysis.analyzer(analyzer); // unknown names fail before any work
-    }
     try (MatryoshkaWriter writer = MatryoshkaWriter.open(index, settings, target.overwrite, analyzer);
         Indexer indexer = new Indexer(writer, textMode ? enc::encodeDocuments : null, transform,
             textMode ? modelOptions.batch * 4 : 256, commitEvery)) {
       long line = 0;
       try {
-        for (SourceDocument d : head) {
-          line++;
-          add(indexer, d, textMode);
+        for (Line l : head) {
+          line = l.number();
+          indexer.add(l.doc());
         }
-        line = docs.line();
-        for (SourceDocument d = docs.next(); d != null; d = docs.next()) {
-          line = docs.line();
-          add(indexer, d, textMode);
+        for (Line l = next(docs, !textMode); l != null; l = next(docs, !textMode)) {
+          line = l.number();
+          indexer.add(l.doc());
           progress.update(line);
         }
       } catch (IllegalArgumentException e) {
         indexer.finish(Map.of());
-        String where = e instanceof JsonlDocuments.BadLineException ? "" : input + ":" + line + ": ";
+        String where = e instanceof JsonlDocuments.BadLineException ? "" : docs.name() + " line " + line + ": ";
         throw new CliException(where + e.getMessage() + String.format(Locale.ROOT,
             " — the %,d documents before this line are committed", indexer.stats().written), e);
       }
@@ -251,27 +298,21 @@ public final class IndexCommand implements Callable<Integer> {
 
   private static final String AUTO = AdapterBuilder.AUTO;
 
-  private void add(Indexer indexer, SourceDocument d, boolean textMode) throws Exception {
-    if (!textMode && d.vector() == null) {
-      throw new IllegalArgumentException("no \"" + vectorField + "\" member");
-    }
-    indexer.add(d);
-  }
-
   /**
    * Reads up to --adapter-sample documents into {@code head}, encodes them once, fits the adapter
    * on their vectors; the head documents then carry their vectors so they are not encoded twice.
    */
-  private Adapter fitAdapter(JsonlDocuments docs, List<SourceDocument> head, TextEncoder enc, String fp,
+  private Adapter fitAdapter(JsonlDocuments docs, List<Line> head, TextEncoder enc, String fp,
       String kind, PrintWriter err) throws Exception {
-    for (SourceDocument d = head.size() < adapterSample ? docs.next() : null; d != null;
-        d = head.size() < adapterSample ? docs.next() : null) {
-      head.add(d);
+    // the one pass over the input: these documents are indexed from memory afterwards
+    for (Line l = head.size() < adapterSample ? next(docs, enc == null) : null; l != null;
+        l = head.size() < adapterSample ? next(docs, enc == null) : null) {
+      head.add(l);
     }
     List<String> texts = new ArrayList<>();
     List<Integer> at = new ArrayList<>();
     for (int i = 0; i < head.size(); i++) {
-      SourceDocument d = head.get(i);
+      SourceDocument d = head.get(i).doc();
       if (d.vector() == null && d.text() != null && !d.text().isBlank()) {
         texts.add(d.text());
         at.add(i);
@@ -287,14 +328,17 @@ public final class IndexCommand implements Callable<Integer> {
         int to = Math.min(texts.size(), from + chunk);
         float[][] v = enc.encodeDocuments(texts.subList(from, to));
         for (int j = 0; j < v.length; j++) {
-          SourceDocument d = head.get(at.get(from + j));
-          head.set(at.get(from + j), new SourceDocument(d.id(), v[j], d.text(), d.stored())); // text kept for BM25
+          Line l = head.get(at.get(from + j));
+          SourceDocument d = l.doc();
+          // text kept for BM25
+          head.set(at.get(from + j), new Line(new SourceDocument(d.id(), v[j], d.text(), d.stored()), l.number()));
         }
         p.update(to);
       }
       p.finish();
     }
-    float[][] sample = head.stream().filter(d -> d.vector() != null).map(SourceDocument::vector).toArray(float[][]::new);
+    float[][] sample = head.stream().map(Line::doc).filter(d -> d.vector() != null).map(SourceDocument::vector)
+        .toArray(float[][]::new);
     int dims = sample.length > 0 ? sample[0].length : 0;
     if (AUTO.equals(adapter) && "none".equals(AdapterBuilder.auto(true, false, sample.length, dims))) {
       err.printf(Locale.ROOT, "no adapter: %,d documents are fewer than the %,d a rotation of %d dims needs; "

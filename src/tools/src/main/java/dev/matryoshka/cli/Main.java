@@ -1,5 +1,6 @@
 package dev.matryoshka.cli;
 
+import java.io.InputStream;
 import picocli.CommandLine;
 
 /** Entry point of the {@code matryoshka} command. The only place that calls System.exit. */
@@ -17,9 +18,14 @@ public final class Main {
     return cl.execute(args);
   }
 
-  /** The configured command tree. */
+  /** The configured command tree, reading standard input where a command is given {@code -}. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new RootCommand());
+    return commandLine(System.in);
+  }
+
+  /** The configured command tree, reading {@code stdin} where a command is given {@code -}. */
+  public static CommandLine commandLine(InputStream stdin) {
+    CommandLine cl = new CommandLine(new RootCommand(stdin));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {

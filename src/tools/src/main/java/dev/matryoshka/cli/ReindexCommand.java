@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     showDefaultValues = true,
     description = {
       "Copy documents into a Matryoshka index or an OpenSearch index with the plugin.",
-      "SOURCE: JSONL/BEIR file, Lucene or Matryoshka index folder, or http://host:port/INDEX.",
+      "SOURCE: JSONL/BEIR file (UTF-8, .gz accepted; not standard input: the file is read twice),",
+      "Lucene or Matryoshka index folder, or http://host:port/INDEX.",
       "TARGET: index folder, or http://host:port/INDEX.",
       "Full vectors in the source are reused as they are, without loading a model:",
       "prefix dims, similarity or adapter change without re-encoding.",
@@ -98,6 +99,14 @@ public final class ReindexCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
+    if (IndexCommand.STDIN.equals(from)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--from - (standard input) is not "
+          + "supported: reindex reads a file twice (to probe it) and resumes a stopped run by line number; "
+          + "save the input to a file, or use index --input -");
+    }
+    if (!isUrl(to)) {
+      TargetIndexOptions.checkDirectory("--to", Path.of(to));
+    }
     ReindexOptions o = new ReindexOptions()
         .prefixDims(target.prefixDims)
         .prefixEncoding(target.encoding())
@@ -159,9 +168,13 @@ public final class ReindexCommand implements Callable<Integer> {
     return 0;
   }
 
+  private static boolean isUrl(String place) {
+    return place.startsWith("http://") || place.startsWith("https://");
+  }
+
   /** Whether the target is a folder holding a Matryoshka index (not an OpenSearch URL). */
   private static boolean isLocalIndex(String to) {
-    if (to.startsWith("http://") || to.startsWith("https://")) {
+    if (isUrl(to)) {
       return false;
     }
     java.nio.file.Path p = java.nio.file.Path.of(to);

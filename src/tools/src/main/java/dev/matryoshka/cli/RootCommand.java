@@ -1,5 +1,6 @@
 package dev.matryoshka.cli;
 
+import java.io.InputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -28,6 +29,23 @@ import picocli.CommandLine.Spec;
     })
 public final class RootCommand implements Runnable {
   @Spec CommandSpec spec;
+
+  private final InputStream stdin;
+
+  /** Reading {@link System#in} where a subcommand is given {@code -}. */
+  public RootCommand() {
+    this(System.in);
+  }
+
+  /** Reading {@code stdin} where a subcommand is given {@code -} (tests feed their own). */
+  public RootCommand(InputStream stdin) {
+    this.stdin = stdin;
+  }
+
+  /** What {@code -} reads. */
+  InputStream stdin() {
+    return stdin;
+  }
 
   @Override
   public void run() {

@@ -1,6 +1,8 @@
 package dev.matryoshka.cli;
 
 import dev.matryoshka.codec.MatryoshkaPrefix;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,6 +26,26 @@ public final class TargetIndexOptions {
   @Option(names = "--overwrite",
       description = "Replace an existing index instead of appending to it (reindex: also discards its checkpoint).")
   boolean overwrite;
+
+  /**
+   * Refuses an index path that is a file, or lies under one, before any work is done (the file
+   * system would only say "file already exists").
+   *
+   * @param option the option that named the path, for the message
+   * @throws CliException e.g. {@code --index /tmp/x.txt is a file, not a directory}
+   */
+  static void checkDirectory(String option, Path dir) {
+    for (Path p = dir; p != null; p = p.getParent()) {
+      if (Files.exists(p)) {
+        if (!Files.isDirectory(p)) {
+          throw new CliException(p.equals(dir)
+              ? option + " " + dir + " is a file, not a directory"
+              : option + " " + dir + ": " + p + " is a file, not a directory");
+        }
+        return;
+      }
+    }
+  }
 
   /** The parsed {@code --prefix-quantization}. */
   MatryoshkaPrefix.Encoding encoding() {

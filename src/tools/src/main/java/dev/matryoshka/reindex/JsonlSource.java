@@ -94,11 +94,12 @@ final class JsonlSource implements ReindexSource {
       SourceDocument d = docs.next();
       return d == null ? null : Record.of(d, Long.toString(docs.line()));
     } catch (JsonlDocuments.BadLineException e) {
-      String m = e.getMessage();
-      String reason = m.contains("missing or empty id") ? "no id"
-          : m.contains("malformed JSON") || m.contains("expected a JSON object") ? "malformed JSON"
-          : "bad vector";
-      return Record.skip(reason, m, Long.toString(e.line()));
+      String reason = switch (e.problem()) {
+        case NO_ID -> "no id";
+        case NOT_JSON, NOT_AN_OBJECT -> "malformed JSON";
+        case BAD_VECTOR, NO_CONTENT -> "bad vector";
+      };
+      return Record.skip(reason, e.getMessage(), Long.toString(e.line()));
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.matryoshka.document.SyntheticVectors;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,12 @@ class CliTest {
   record Result(int code, String out, String err) {}
 
   static Result run(String... args) {
-    var cl = Main.commandLine();
+    return run(InputStream.nullInputStream(), args);
+  }
+
+  /** Runs with {@code stdin} as what {@code --input -} reads. */
+  static Result run(InputStream stdin, String... args) {
+    var cl = Main.commandLine(stdin);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out, true));
@@ -158,7 +164,7 @@ class CliTest {
     Path idx = tmp.resolve("bad");
     Result r = run("index", "--input", corpus.toString(), "--index", idx.toString(), "--commit-every", "300");
     assertEquals(1, r.code);
-    assertTrue(r.err.contains(":701:") && r.err.contains("malformed JSON"), "stderr was: " + r.err);
+    assertTrue(r.err.contains(corpus + " line 701: not valid JSON"), "stderr was: " + r.err);
     assertTrue(r.err.contains("700 documents before this line are committed"), r.err);
     try (var dir = FSDirectory.open(idx); var reader = DirectoryReader.open(dir)) {
       assertEquals(700, reader.numDocs());
@@ -171,7 +177,7 @@ class CliTest {
     Files.write(corpus, lines);
     Result r2 = run("index", "--input", corpus.toString(), "--index", idx.toString());
     assertEquals(1, r2.code);
-    assertTrue(r2.err.contains(":701:") && r2.err.contains("3 dims"), r2.err);
+    assertTrue(r2.err.contains(corpus + " line 701: ") && r2.err.contains("3 dims"), r2.err);
     // the same index with other settings is refused unless --overwrite
     Result r3 = run("index", "--input", corpus.toString(), "--index", idx.toString(), "--prefix-dims", "16");
     assertEquals(1, r3.code);

@@ -87,7 +87,7 @@ class ReindexBadInputTest {
     var e = assertThrows(Reindexer.StrictException.class,
         () -> new Reindexer(new ReindexOptions().prefixDims(4).strict(true), () -> new FakeEncoder(16), null)
             .run(f.toString(), tmp.resolve("strict").toString()));
-    assertTrue(e.getMessage().contains(f + ":2: missing or empty id") && e.getMessage().contains("--strict"), e.getMessage());
+    assertTrue(e.getMessage().contains(f + " line 2: missing or empty id") && e.getMessage().contains("--strict"), e.getMessage());
 
     // through the CLI: vectors with a doc lacking its vector
     Path v = tmp.resolve("v2.jsonl");
