@@ -3,6 +3,7 @@ package dev.matryoshka.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.matryoshka.index.Adapters;
 import dev.matryoshka.index.JsonlDocuments;
 import dev.matryoshka.index.MatryoshkaSearcher;
 import dev.matryoshka.index.TextSearcher;
@@ -31,7 +32,8 @@ public final class SearchCommand implements Callable<Integer> {
   Path index;
 
   static final class QueryInput {
-    @Option(names = "--vector-json", paramLabel = "JSON", description = "Query vector as a JSON array.")
+    @Option(names = "--vector-json", paramLabel = "JSON", description = "Query vector as a JSON array, in the model's space: the index's adapter, "
+        + "if it has one, is applied to it as to the documents.")
     String vectorJson;
 
     @Option(names = "--query", paramLabel = "TEXT", description = "Query text, encoded with the index's model.")
@@ -109,6 +111,8 @@ public final class SearchCommand implements Callable<Integer> {
     }
     float[] q = JsonlDocuments.parseVector(query.vectorJson, "--vector-json");
     try (MatryoshkaSearcher s = MatryoshkaSearcher.open(index)) {
+      // the documents went through the adapter at index time, so the query must too
+      q = Adapters.load(index, s.settings()).apply(q);
       long t0 = System.nanoTime();
       List<MatryoshkaSearcher.Hit> hits = s.search(q, k, oversampleFor(s), null);
       double ms = (System.nanoTime() - t0) / 1e6;

@@ -55,6 +55,24 @@ class AdapterIndexTest {
   }
 
   @Test
+  void aQueryVectorGoesThroughTheIndexsAdapter() throws Exception {
+    float[][] v = SyntheticVectors.generate(800, 64, 8, 5L);
+    Path idx = tmp.resolve("rot-q");
+    var r = CliTest.run("index", "--input", vectors(800, 64).toString(), "--index", idx.toString(),
+        "--prefix-dims", "16", "--adapter", "rotation");
+    assertEquals(0, r.code(), r.err());
+    // a document's own (unrotated) vector must find that document first
+    StringBuilder json = new StringBuilder("[");
+    for (int i = 0; i < v[7].length; i++) json.append(i == 0 ? "" : ",").append(v[7][i]);
+    var s = CliTest.run("search", "--index", idx.toString(), "--vector-json", json.append("]").toString(),
+        "--k", "3", "--json");
+    assertEquals(0, s.code(), s.err());
+    JsonNode top = new ObjectMapper().readTree(s.out()).get("hits").get(0);
+    assertEquals("v7", top.get("id").asText(), s.out());
+    assertEquals(1.0, top.get("score").asDouble(), 1e-4, "full-dimension score of a vector with itself");
+  }
+
+  @Test
   void tooFewSamplesForARotationIsAClearError() throws Exception {
     Path in = vectors(40, 64);
     var r = CliTest.run("index", "--input", in.toString(), "--index", tmp.resolve("few").toString(),
