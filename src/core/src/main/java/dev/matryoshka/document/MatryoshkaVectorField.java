@@ -20,8 +20,9 @@ import org.apache.lucene.index.VectorSimilarityFunction;
  * similarity can score ({@link VectorDomain}): a COSINE vector must be non-zero, and one too large
  * or too small for float32 arithmetic (a 1e37- or 1e-40-scaled embedding) is indexed as its unit
  * vector, normalised in double; the other similarities refuse norms above {@link
- * VectorDomain#MAX_NORM}, whose scores would overflow float32. Errors name the field and the offending value, and are thrown from the
- * constructor, so a rejected document never reaches the {@code IndexWriter}.
+ * VectorDomain#MAX_NORM}, whose scores would overflow float32. Errors name the field and the
+ * offending value, and are thrown from the constructor, so a rejected document never reaches the
+ * {@code IndexWriter}.
  */
 public final class MatryoshkaVectorField extends KnnFloatVectorField {
 
