@@ -88,30 +88,24 @@ public final class MatryoshkaPrefix {
 
   /**
    * Returns a new array with the first {@code dims} values of {@code full}, renormalised for
-   * COSINE and DOT_PRODUCT. A prefix whose norm is zero is returned as the first basis vector: a
-   * zero vector has no direction, would score NaN under COSINE, and the full-vector rerank
-   * decides the final order anyway.
+   * COSINE and DOT_PRODUCT ({@link VectorDomain#unit}: the norm in double, so any finite
+   * non-zero prefix, however large or small its values, becomes a unit float32 vector). A prefix
+   * whose norm is zero is returned as the first basis vector: a zero vector has no direction,
+   * would score NaN under COSINE, and the full-vector rerank decides the final order anyway.
    */
   public static float[] prefix(float[] full, int dims, VectorSimilarityFunction similarity) {
     if (dims <= 0 || dims > full.length) {
       throw new IllegalArgumentException(
           "prefix dims must be in [1, " + full.length + "]; got=" + dims);
     }
-    float[] p = Arrays.copyOf(full, dims);
-    if (renormalizes(similarity)) {
-      double sum = 0;
-      for (float x : p) {
-        sum += (double) x * x;
-      }
-      if (sum == 0 || Double.isNaN(sum)) {
-        Arrays.fill(p, 0f);
-        p[0] = 1f;
-      } else {
-        double inv = 1.0 / Math.sqrt(sum);
-        for (int i = 0; i < dims; i++) {
-          p[i] = (float) (p[i] * inv);
-        }
-      }
+    if (!renormalizes(similarity)) {
+      return Arrays.copyOf(full, dims);
+    }
+    // the norm in double: a prefix of huge (1e38) or subnormal (1e-40) values still renormalises
+    float[] p = VectorDomain.unit(full, dims);
+    if (p == null) {
+      p = new float[dims];
+      p[0] = 1f;
     }
     return p;
   }

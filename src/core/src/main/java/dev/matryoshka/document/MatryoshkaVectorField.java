@@ -1,6 +1,7 @@
 package dev.matryoshka.document;
 
 import dev.matryoshka.codec.MatryoshkaPrefix;
+import dev.matryoshka.codec.VectorDomain;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.VectorEncoding;
@@ -15,9 +16,13 @@ import org.apache.lucene.index.VectorSimilarityFunction;
  * doc.add(new MatryoshkaVectorField("embedding", vector, type));
  * }</pre>
  *
- * <p>Every vector is checked before it reaches the index: dimension, finite values, and a non-zero
- * norm for COSINE. Errors name the field and the offending value, and are thrown from the
- * constructor, so a rejected document never reaches the {@code IndexWriter}.
+ * <p>Every vector is checked before it reaches the index: dimension, finite values, and what its
+ * similarity can score ({@link VectorDomain}): a COSINE vector must be non-zero, and one too large
+ * or too small for float32 arithmetic (a 1e37- or 1e-40-scaled embedding) is indexed as its unit
+ * vector, normalised in double; the other similarities refuse norms above {@link
+ * VectorDomain#MAX_NORM}, whose scores would overflow float32. Errors name the field and the
+ * offending value, and are thrown from the constructor, so a rejected document never reaches the
+ * {@code IndexWriter}.
  */
 public final class MatryoshkaVectorField extends KnnFloatVectorField {
 
@@ -73,7 +78,8 @@ public final class MatryoshkaVectorField extends KnnFloatVectorField {
 
   /**
    * @param name field name
-   * @param vector the full vector (not copied: do not modify it afterwards)
+   * @param vector the full vector (not copied, unless COSINE indexes its unit vector: do not modify
+   *     it afterwards)
    * @param type a type from {@link #fieldType}
    */
   public MatryoshkaVectorField(String name, float[] vector, FieldType type) {
@@ -87,9 +93,13 @@ public final class MatryoshkaVectorField extends KnnFloatVectorField {
   }
 
   /**
-   * Checks a vector against a field's type; the message names the field and the value.
+   * Checks a vector against a field's type and returns the vector to index, by the rule of {@link
+   * VectorDomain#document}: finite values; for COSINE a non-zero vector, replaced by its unit
+   * vector when its norm is outside [{@link VectorDomain#MIN_COSINE_NORM}, {@link
+   * VectorDomain#MAX_NORM}]; for the other similarities a norm of at most {@link
+   * VectorDomain#MAX_NORM}. The message names the field and the value.
    *
-   * @return the same vector
+   * @return the same vector, or a new unit-length array (COSINE outside the range above)
    */
   public static float[] checkVector(String name, float[] vector, FieldType type) {
     if (vector == null) {
@@ -100,19 +110,6 @@ public final class MatryoshkaVectorField extends KnnFloatVectorField {
           "field \"" + name + "\": vector has " + vector.length + " dims, the field has "
               + type.vectorDimension());
     }
-    double norm = 0;
-    for (int i = 0; i < vector.length; i++) {
-      float x = vector[i];
-      if (!Float.isFinite(x)) {
-        throw new IllegalArgumentException(
-            "field \"" + name + "\": vector[" + i + "] = " + x + " is not a finite number");
-      }
-      norm += (double) x * x;
-    }
-    if (norm == 0 && type.vectorSimilarityFunction() == VectorSimilarityFunction.COSINE) {
-      throw new IllegalArgumentException(
-          "field \"" + name + "\": the zero vector has no direction; COSINE needs a non-zero vector");
-    }
-    return vector;
+    return VectorDomain.document(name, vector, type.vectorSimilarityFunction());
   }
 }

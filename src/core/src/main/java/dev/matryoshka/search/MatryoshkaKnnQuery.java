@@ -1,6 +1,7 @@
 package dev.matryoshka.search;
 
 import dev.matryoshka.codec.MatryoshkaPrefix;
+import dev.matryoshka.codec.VectorDomain;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,13 +42,24 @@ import org.apache.lucene.util.hnsw.RandomVectorScorer;
  * <p>Lucene's own machinery does the candidate search: filters, deleted documents, per-segment
  * optimistic collection (a segment holding a share {@code p} of the documents is first searched
  * for {@code max(1, K·p + 16·sqrt(K·p·(1-p)))} candidates, and again for {@code K} when all of
- * them beat the merged k-th full-dimension score; see {@code ManySegmentRecallTest}), and the switch to exact search when a filter leaves few documents. On top
- * of it, segments with at most {@link #exactSearchThreshold} vectors are searched exactly at full
- * dimension (a graph walk costs more than scanning them). An optional funnel rescores candidates
- * at an intermediate prefix length first (e.g. 64 → 256 → full), so only the best few pay for a
- * full-dimension read; {@link #rerankDepth} does the same from the graph's own prefix scores
- * (no extra read at all), which suits a long int8 prefix whose codes are the hot set: the graph
- * is walked with a wide beam, and only the best few candidates are read from the full vectors.
+ * them beat the merged k-th full-dimension score; see {@code ManySegmentRecallTest}), and the
+ * switch to exact search when a filter leaves few documents. On top of it, segments with at most
+ * {@link #exactSearchThreshold} vectors are searched exactly at full dimension (a graph walk costs
+ * more than scanning them). How candidates become full-dimension scores is one {@link Rerank}
+ * value: every candidate (the default), only the best few by their graph prefix score ({@link
+ * #rerankDepth}), or a funnel that rescores at an intermediate prefix length first ({@link
+ * #funnel}, e.g. 64 → 256 → full). Every builder method checks the whole query again, so their
+ * order never matters.
+ *
+ * <p>{@link #getK()} is the number of hits, as for Lucene's own query; {@link #getCandidates()}
+ * is {@code K}, the graph's candidate count.
+ *
+ * <p>The query vector must be finite; what else it must be depends on the field's similarity and
+ * is checked when a segment is searched, by the same rule as documents ({@link VectorDomain}): a
+ * COSINE query ranks by direction, so a 1e37- or 1e-40-scaled vector gives the hits and scores of
+ * the unscaled one (it is searched as its unit vector, normalised in double); the zero vector is
+ * refused for COSINE, and norms above {@link VectorDomain#MAX_NORM}, whose scores would overflow
+ * float32, for the other similarities.
  */
 public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
 
@@ -62,25 +74,27 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
 
   private final int topK;
   private final float oversample;
-  private final int funnelDims;
-  private final int funnelCandidates;
+  private final Rerank rerank;
   private final int exactSearchThreshold;
   private final float[] query;
 
   /** Top {@code k} by full-dimension similarity, with the default oversample and no filter. */
   public MatryoshkaKnnQuery(String field, float[] fullQuery, int k) {
-    this(field, fullQuery, k, DEFAULT_OVERSAMPLE, null, 0, 0, DEFAULT_EXACT_SEARCH_THRESHOLD);
+    this(field, fullQuery, k, DEFAULT_OVERSAMPLE, null, Rerank.FULL, DEFAULT_EXACT_SEARCH_THRESHOLD);
   }
 
+  /** Every builder method comes here, so the whole query is checked whatever the call order. */
   private MatryoshkaKnnQuery(
-      String field, float[] query, int k, float oversample, Query filter, int funnelDims,
-      int funnelCandidates, int exactSearchThreshold) {
+      String field, float[] query, int k, float oversample, Query filter, Rerank rerank,
+      int exactSearchThreshold) {
     super(checkField(field), checkQuery(field, query), candidates(k, oversample), filter);
     this.query = query;
     this.topK = k;
     this.oversample = oversample;
-    this.funnelDims = funnelDims;
-    this.funnelCandidates = funnelCandidates;
+    this.rerank = checkRerank(rerank, k, this.k, query.length);
+    if (exactSearchThreshold < 0) {
+      throw new IllegalArgumentException("exactSearchThreshold must be >= 0; got=" + exactSearchThreshold);
+    }
     this.exactSearchThreshold = exactSearchThreshold;
   }
 
@@ -93,15 +107,35 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
 
   private static float[] checkQuery(String field, float[] q) {
     if (q == null || q.length == 0) {
-      throw new IllegalArgumentException("query vector for field \"" + field + "\" is empty");
+      throw new IllegalArgumentException("field \"" + field + "\": query vector must not be empty; got="
+          + (q == null ? "null" : "[]"));
     }
-    for (int i = 0; i < q.length; i++) {
-      if (!Float.isFinite(q[i])) {
-        throw new IllegalArgumentException(
-            "query vector for field \"" + field + "\": [" + i + "] = " + q[i] + " is not finite");
+    VectorDomain.checkFinite(field, "query vector", q);
+    return q;
+  }
+
+  /** Checks a strategy against this query's k, candidate count and dimension. */
+  private static Rerank checkRerank(Rerank rerank, int k, int candidates, int dims) {
+    switch (rerank) {
+      case null -> throw new IllegalArgumentException("rerank must not be null; got=null");
+      case Rerank.Full full -> { }
+      case Rerank.Depth d -> {
+        if (d.depth() < k || d.depth() > candidates) {
+          throw new IllegalArgumentException("rerank depth must be in [k, candidates] = [" + k + ", "
+              + candidates + "]; got=" + d.depth());
+        }
+      }
+      case Rerank.Funnel f -> {
+        if (f.dims() >= dims) {
+          throw new IllegalArgumentException("funnel dims must be in [1, " + dims + "); got=" + f.dims());
+        }
+        if (f.keep() < k || f.keep() > candidates) {
+          throw new IllegalArgumentException("funnel keep must be in [k, candidates] = [" + k + ", "
+              + candidates + "]; got=" + f.keep());
+        }
       }
     }
-    return q;
+    return rerank;
   }
 
   /** Number of prefix-graph candidates: {@code ceil(k × oversample)}, checked. */
@@ -122,65 +156,76 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
 
   /** Same query with {@code ceil(k × oversample)} prefix candidates. */
   public MatryoshkaKnnQuery oversample(float oversample) {
-    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, funnelDims,
-        funnelCandidates, exactSearchThreshold);
+    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, rerank, exactSearchThreshold);
   }
 
   /** Same query restricted to documents matching {@code filter} (null = no filter). */
   public MatryoshkaKnnQuery filter(Query filter) {
-    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, funnelDims,
-        funnelCandidates, exactSearchThreshold);
+    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, rerank, exactSearchThreshold);
   }
 
   /**
-   * Adds a funnel stage: candidates are rescored at {@code dims} (renormalised prefix of the full
-   * vectors) and only the best {@code keep} go on to full-dimension rescoring.
+   * Same query with another rerank strategy; it replaces the current one.
+   *
+   * @throws IllegalArgumentException when the strategy does not fit this query's k, candidate
+   *     count or dimension (see {@link Rerank})
+   */
+  public MatryoshkaKnnQuery rerank(Rerank rerank) {
+    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, rerank, exactSearchThreshold);
+  }
+
+  /**
+   * {@code rerank(Rerank.funnel(dims, keep))}: candidates are rescored at {@code dims}
+   * (renormalised prefix of the full vectors) and only the best {@code keep} go on to
+   * full-dimension rescoring.
+   *
+   * @param dims in [1, query dimension)
+   * @param keep in [k, candidates]
    */
   public MatryoshkaKnnQuery funnel(int dims, int keep) {
-    if (dims <= 0 || dims >= query.length) {
-      throw new IllegalArgumentException(
-          "funnel dims must be in [1, " + query.length + "); got=" + dims);
-    }
-    if (keep < topK || keep > k) {
-      throw new IllegalArgumentException(
-          "funnel keep must be in [k, candidates] = [" + topK + ", " + k + "]; got=" + keep);
-    }
-    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, dims, keep,
-        exactSearchThreshold);
+    return rerank(Rerank.funnel(dims, keep));
   }
 
   /**
-   * Rescores only the best {@code depth} of the {@code ceil(k × oversample)} candidates, ranked by
-   * their prefix score from the graph search, with the full vectors: the beam stays wide (graph
-   * recall) while full-vector reads per segment drop to {@code depth}. Replaces a funnel.
+   * {@code rerank(Rerank.depth(depth))}: rescores only the best {@code depth} of the {@code
+   * ceil(k × oversample)} candidates, ranked by their prefix score from the graph search, with the
+   * full vectors. Replaces a funnel.
    *
    * @param depth candidates read at full dimension, in [k, candidates]
    */
   public MatryoshkaKnnQuery rerankDepth(int depth) {
-    if (depth < topK || depth > k) {
-      throw new IllegalArgumentException(
-          "rerank depth must be in [k, candidates] = [" + topK + ", " + k + "]; got=" + depth);
-    }
-    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, 0, depth, exactSearchThreshold);
+    return rerank(Rerank.depth(depth));
   }
 
   /** Segments with at most this many vectors are searched exactly (0 disables). */
   public MatryoshkaKnnQuery exactSearchThreshold(int threshold) {
-    if (threshold < 0) {
-      throw new IllegalArgumentException("exactSearchThreshold must be >= 0; got=" + threshold);
-    }
-    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, funnelDims,
-        funnelCandidates, threshold);
+    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, rerank, threshold);
   }
 
-  /** Number of hits returned. */
+  /** Number of hits returned, {@code k}: what Lucene's {@link KnnFloatVectorQuery#getK()} means. */
+  @Override
+  public int getK() {
+    return topK;
+  }
+
+  /** Number of hits returned; the same as {@link #getK()}. */
   public int topK() {
     return topK;
+  }
+
+  /** Number of prefix-graph candidates, {@code ceil(k × oversample)}. */
+  public int getCandidates() {
+    return k;
   }
 
   /** Oversample factor. */
   public float getOversample() {
     return oversample;
+  }
+
+  /** How candidates are rescored. */
+  public Rerank getRerank() {
+    return rerank;
   }
 
   @Override
@@ -198,9 +243,12 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
           "query vector has " + query.length + " dims, field \"" + field + "\" has "
               + fi.getVectorDimension());
     }
-    if (fi.getVectorSimilarityFunction() == VectorSimilarityFunction.COSINE && isZero(query)) {
-      throw new IllegalArgumentException(
-          "query vector for COSINE field \"" + field + "\" is the zero vector");
+    float[] scored = VectorDomain.query(field, query, fi.getVectorSimilarityFunction());
+    if (scored != query) {
+      // a COSINE query too large or small for float32 arithmetic: the same search with its unit
+      // vector, which has the same cosine with every document (and is its own scored vector)
+      return new MatryoshkaKnnQuery(field, scored, topK, oversample, filter, rerank, exactSearchThreshold)
+          .searchLeaf(ctx, filterWeight, manager);
     }
     TopDocs candidates;
     if (values.size() <= Math.max(exactSearchThreshold, 0) && values.size() > 0) {
@@ -210,15 +258,6 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
       candidates = super.searchLeaf(ctx, filterWeight, manager);
     }
     return rescore(ctx, fi, values, candidates);
-  }
-
-  private static boolean isZero(float[] v) {
-    for (float x : v) {
-      if (x != 0f) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static void globalise(TopDocs td, int docBase) {
@@ -262,14 +301,20 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
     if (docs.length == 0) {
       return candidates;
     }
-    if (funnelCandidates > 0 && docs.length > funnelCandidates) {
-      if (funnelDims > 0) {
-        docs = funnelStage(ctx, fi, values, docs);
-      } else {
-        // rerank depth: the best by the graph's prefix score
-        docs = docs.clone();
-        Arrays.sort(docs, BY_SCORE);
-        docs = Arrays.copyOf(docs, funnelCandidates);
+    switch (rerank) {
+      case Rerank.Full full -> { }
+      case Rerank.Depth d -> {
+        if (docs.length > d.depth()) {
+          // the best by the graph's prefix score
+          docs = docs.clone();
+          Arrays.sort(docs, BY_SCORE);
+          docs = Arrays.copyOf(docs, d.depth());
+        }
+      }
+      case Rerank.Funnel f -> {
+        if (docs.length > f.keep()) {
+          docs = funnelStage(ctx, fi, values, docs, f);
+        }
       }
     }
     ScoreDoc[] byDoc = docs.clone();
@@ -304,7 +349,8 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
   }
 
   private ScoreDoc[] funnelStage(LeafReaderContext ctx, FieldInfo fi, FloatVectorValues values,
-      ScoreDoc[] docs) throws IOException {
+      ScoreDoc[] docs, Rerank.Funnel funnel) throws IOException {
+    int funnelDims = funnel.dims();
     VectorSimilarityFunction sim = fi.getVectorSimilarityFunction();
     float[] q = MatryoshkaPrefix.prefix(query, funnelDims, sim);
     VectorSimilarityFunction prefixSim = MatryoshkaPrefix.graphSimilarity(sim);
@@ -323,7 +369,7 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
       }
     }
     scored.sort(BY_SCORE);
-    return scored.subList(0, Math.min(funnelCandidates, scored.size())).toArray(ScoreDoc[]::new);
+    return scored.subList(0, Math.min(funnel.keep(), scored.size())).toArray(ScoreDoc[]::new);
   }
 
   /**
@@ -345,8 +391,11 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
   @Override
   public String toString(String f) {
     return "MatryoshkaKnnQuery[field=" + field + ", k=" + topK + ", oversample=" + oversample
-        + (funnelDims > 0 ? ", funnel=" + funnelDims + "/" + funnelCandidates
-            : funnelCandidates > 0 ? ", rerankDepth=" + funnelCandidates : "")
+        + switch (rerank) {
+          case Rerank.Full full -> "";
+          case Rerank.Depth d -> ", rerankDepth=" + d.depth();
+          case Rerank.Funnel fu -> ", funnel=" + fu.dims() + "/" + fu.keep();
+        }
         + (filter != null ? ", filter=" + filter : "") + "]";
   }
 
@@ -356,14 +405,12 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
       return false;
     }
     MatryoshkaKnnQuery that = (MatryoshkaKnnQuery) o;
-    return topK == that.topK && oversample == that.oversample && funnelDims == that.funnelDims
-        && funnelCandidates == that.funnelCandidates
+    return topK == that.topK && oversample == that.oversample && rerank.equals(that.rerank)
         && exactSearchThreshold == that.exactSearchThreshold;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(super.hashCode(), topK, oversample, funnelDims, funnelCandidates,
-        exactSearchThreshold);
+    return Objects.hash(super.hashCode(), topK, oversample, rerank, exactSearchThreshold);
   }
 }

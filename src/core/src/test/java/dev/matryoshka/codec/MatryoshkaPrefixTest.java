@@ -35,6 +35,24 @@ class MatryoshkaPrefixTest {
   }
 
   @Test
+  void hugeAndSubnormalPrefixesRenormaliseLikeOrdinaryOnes() {
+    float[] v = {0.3f, -0.2f, 0.5f, 0.1f, -0.7f, 0.25f};
+    for (VectorSimilarityFunction f : new VectorSimilarityFunction[] {
+        VectorSimilarityFunction.COSINE, VectorSimilarityFunction.DOT_PRODUCT}) {
+      float[] want = MatryoshkaPrefix.prefix(v, 4, f);
+      for (float factor : new float[] {1e37f, 1e-40f}) {
+        float[] s = new float[v.length];
+        for (int i = 0; i < v.length; i++) s[i] = v[i] * factor;
+        // subnormal values keep ~13 bits, so their direction is v's to ~1e-4
+        assertArrayEquals(want, MatryoshkaPrefix.prefix(s, 4, f), factor < 1e-37f ? 1e-4f : 2e-7f, f + " scaled by " + factor);
+      }
+      float[] constants = new float[8];
+      java.util.Arrays.fill(constants, 1e38f);
+      for (float x : MatryoshkaPrefix.prefix(constants, 4, f)) assertEquals(0.5f, x, 1e-7f, f.toString());
+    }
+  }
+
+  @Test
   void rejectsDimsOutsideTheVector() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> MatryoshkaPrefix.prefix(new float[3], 0, VectorSimilarityFunction.COSINE));

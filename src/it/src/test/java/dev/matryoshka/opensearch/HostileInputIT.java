@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.matryoshka.adapt.AdapterIO;
 import dev.matryoshka.adapt.TestAdapters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * no stack trace from our code. Model and adapter names that try to leave {@code
  * config/matryoshka/} — {@code ../}, absolute paths, and symbolic links to files that would load
  * fine — are refused with 400 and never opened. Valid requests at the bounds ({@code k} = 10000,
- * {@code oversample} 1 and 100) answer 200.
+ * {@code oversample} 1 and 100) answer 200. Vectors at the edges of float32 (scaled by 1e37,
+ * made of 1e38s, subnormal) get finite scores, those of their direction, or a 400 saying why.
  */
 class HostileInputIT {
   private static final int DIMS = 8;
@@ -96,6 +100,70 @@ class HostileInputIT {
     rest.ok("POST", "/h/_refresh", null);
     assertEquals(1, rest.ok("GET", "/h/_count", null).path("count").asInt());
     assertNodeLogHasNoStackTraceFromOurCode();
+  }
+
+  /**
+   * Vectors at the edges of float32. On a cosine field, documents and queries scaled by 1e37, made
+   * of 1e38s or subnormal rank by their direction with finite scores (before: every score 0.5, a
+   * null {@code _score}, or Infinity); on a dot_product field a norm whose scores would overflow
+   * float32 is a 400 naming the problem, as are a zero cosine query and {@code "oversample":"NaN"}.
+   */
+  @Test
+  void vectorsAtTheEdgesOfFloatScoreFinitelyOrAreRefusedWithAReason() {
+    rest.ok("PUT", "/edges", Json.index(1, 0,
+        "\"cos\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4,\"similarity\":\"cosine\"},"
+            + "\"dot\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4,\"similarity\":\"dot_product\"}"));
+    String huge = "[1e37,2e37,3e37,4e37,5e37,6e37,7e37,8e37]";
+    String ones38 = "[1e38,1e38,1e38,1e38,1e38,1e38,1e38,1e38]";
+    String sub = "[1e-40,2e-40,3e-40,4e-40,5e-40,6e-40,7e-40,8e-40]";
+    String[] docs = {V8, huge, ones38, sub, "[8,7,6,5,4,3,2,1]", "[1,-2,3,-4,5,-6,7,-8]"};
+    for (int i = 0; i < docs.length; i++) {
+      rest.ok("PUT", "/edges/_doc/" + i, "{\"cos\":" + docs[i] + ",\"dot\":[0.5,0.5,0.5,0.5,0,0,0,0]}");
+    }
+    rest.ok("POST", "/edges/_refresh", null);
+    Map<String, Double> want = scores("cos", V8);
+    assertEquals(docs.length, want.size(), want.toString());
+    // documents 0, 1 (1e37s) and 3 (subnormal, ~13 bits left) have V8's direction
+    assertEquals(1.0, want.get("0"), 1e-6);
+    assertEquals(1.0, want.get("1"), 1e-6);
+    assertEquals(1.0, want.get("3"), 1e-4);
+    for (String q : List.of(huge, sub)) {
+      Map<String, Double> got = scores("cos", q);
+      assertEquals(want.keySet(), got.keySet(), q);
+      for (var e : want.entrySet()) {
+        assertEquals(e.getValue(), got.get(e.getKey()), q.equals(sub) ? 1e-4 : 1e-6, q + ": doc " + e.getKey());
+      }
+    }
+    assertEquals(1.0, scores("cos", ones38).get("2"), 1e-6, "the 1e38s document in the 1e38s' direction");
+    assertEquals(docs.length, scores("dot", sub).size(), "a subnormal dot_product query has finite scores");
+    String[][] refused = {
+      {"PUT", "/edges/_doc/bad", "{\"dot\":" + huge + "}", "norm must be at most"},
+      {"POST", "/edges/_search", knnOn("dot", huge, ""), "norm must be at most"},
+      {"POST", "/edges/_search", knnOn("cos", "[0,0,0,0,0,0,0,0]", ""), "zero vector"},
+      {"POST", "/edges/_search", knnOn("cos", V8, ",\"oversample\":\"NaN\""), "[oversample] must be a finite number"},
+    };
+    for (String[] r : refused) {
+      Rest.Response res = rest.call(r[0], r[1], r[2]);
+      assertEquals(400, res.status(), r[2] + " -> " + res.body());
+      assertTrue(res.body().contains(r[3]), r[2] + " -> " + res.body());
+    }
+  }
+
+  /** id → {@code _score} of a k=10 query on index {@code edges}; each score a finite number in [0, 1]. */
+  private static Map<String, Double> scores(String field, String vector) {
+    JsonNode hits = rest.ok("POST", "/edges/_search", knnOn(field, vector, ",\"k\":10")).path("hits").path("hits");
+    Map<String, Double> out = new HashMap<>();
+    for (JsonNode h : hits) {
+      JsonNode s = h.path("_score");
+      assertTrue(s.isNumber() && Double.isFinite(s.asDouble()) && s.asDouble() >= 0 && s.asDouble() <= 1.00001,
+          field + " " + vector + ": " + h);
+      out.put(h.path("_id").asText(), s.asDouble());
+    }
+    return out;
+  }
+
+  private static String knnOn(String field, String vector, String more) {
+    return "{\"query\":{\"matryoshka_knn\":{\"field\":\"" + field + "\",\"vector\":" + vector + more + "}}}";
   }
 
   private static void assertNodeLogHasNoStackTraceFromOurCode() throws Exception {
@@ -175,6 +243,8 @@ class HostileInputIT {
       "{\"field\":\"emb\",\"vector\":" + V8 + ",\"oversample\":-2}", "{\"field\":\"emb\",\"vector\":" + V8 + ",\"oversample\":100.01}",
       "{\"field\":\"emb\",\"vector\":" + V8 + ",\"oversample\":1e300}", "{\"field\":\"emb\",\"vector\":" + V8 + ",\"oversample\":\"x\"}",
       "{\"field\":\"emb\",\"vector\":" + V8 + ",\"oversample\":{}}",
+      "{\"field\":\"emb\",\"vector\":" + V8 + ",\"oversample\":\"NaN\"}",
+      "{\"field\":\"emb\",\"vector\":" + V8 + ",\"oversample\":\"Infinity\"}",
       "{\"field\":\"emb\",\"vector\":" + V8 + ",\"filter\":5}", "{\"field\":\"emb\",\"vector\":" + V8 + ",\"filter\":\"title:a\"}",
       "{\"field\":\"emb\",\"vector\":" + V8 + ",\"filter\":[]}", "{\"field\":\"emb\",\"vector\":" + V8 + ",\"filter\":{\"nope\":{}}}",
       "{\"field\":\"emb\",\"vector\":" + V8 + ",\"filter\":{\"term\":5}}", "{\"field\":\"emb\",\"vector\":" + V8 + ",\"filter\":{}}",

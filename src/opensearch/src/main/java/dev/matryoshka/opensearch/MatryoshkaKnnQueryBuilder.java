@@ -1,5 +1,6 @@
 package dev.matryoshka.opensearch;
 
+import dev.matryoshka.codec.VectorDomain;
 import dev.matryoshka.search.MatryoshkaKnnQuery;
 import java.io.IOException;
 import java.util.Arrays;
@@ -32,7 +33,12 @@ import org.opensearch.index.query.QueryShardException;
  * }</pre>
  *
  * <p>Exactly one of {@code vector} (the full query vector) and {@code query_text} (encoded with the
- * query prefix of the field's {@code model}) is given.
+ * query prefix of the field's {@code model}) is given. The vector follows the rule documents
+ * follow ({@link VectorDomain}): on a cosine field any finite non-zero vector ranks by its
+ * direction (one scaled by 1e37 or made of subnormals gives the unscaled hits and scores); on the
+ * other similarities a norm above {@link VectorDomain#MAX_NORM}, whose scores would overflow
+ * float32, is a 400 naming the field. {@code oversample} absent means the field's mapping
+ * default; {@code "NaN"} or {@code "Infinity"} are refused like any other bad value.
  *
  * <h2>Where {@code query_text} is encoded</h2>
  *
@@ -63,7 +69,8 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
   private final float[] vector;
   private final String queryText;
   private final int k;
-  private final float oversample;
+  /** The query's own oversample; null when not given (the field's mapping default applies). */
+  private final Float oversample;
   private final QueryBuilder filter;
   private final QueryTextEncoder encoder;
   /** The model key {@code vector} was encoded with from {@code queryText}; null for a given vector. */
@@ -72,13 +79,13 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
   private Supplier<float[]> pending;
 
   MatryoshkaKnnQueryBuilder(
-      String field, float[] vector, String queryText, int k, float oversample, QueryBuilder filter,
+      String field, float[] vector, String queryText, int k, Float oversample, QueryBuilder filter,
       QueryTextEncoder encoder) {
     this(field, vector, queryText, null, k, oversample, filter, encoder);
   }
 
   private MatryoshkaKnnQueryBuilder(
-      String field, float[] vector, String queryText, String encodedWith, int k, float oversample,
+      String field, float[] vector, String queryText, String encodedWith, int k, Float oversample,
       QueryBuilder filter, QueryTextEncoder encoder) {
     this.field = field;
     this.vector = vector;
@@ -90,6 +97,16 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     this.encoder = encoder;
   }
 
+  /** The given or encoded query vector; null while only text is known. */
+  float[] vector() {
+    return vector;
+  }
+
+  /** The query's own oversample, or null when it gives none (the field's mapping default applies). */
+  Float oversample() {
+    return oversample;
+  }
+
   /** Reads a builder sent between nodes. */
   MatryoshkaKnnQueryBuilder(StreamInput in, QueryTextEncoder encoder) throws IOException {
     super(in);
@@ -98,7 +115,7 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     this.queryText = in.readOptionalString();
     this.encodedWith = in.readOptionalString();
     this.k = in.readVInt();
-    this.oversample = in.readFloat();
+    this.oversample = in.readOptionalFloat();
     this.filter = in.readOptionalNamedWriteable(QueryBuilder.class);
     this.encoder = encoder;
   }
@@ -117,7 +134,7 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     out.writeOptionalString(queryText);
     out.writeOptionalString(encodedWith);
     out.writeVInt(k);
-    out.writeFloat(oversample);
+    out.writeOptionalFloat(oversample);
     out.writeOptionalNamedWriteable(filter);
   }
 
@@ -127,7 +144,7 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     float[] vector = null;
     String text = null;
     int k = DEFAULT_K;
-    float oversample = Float.NaN; // not given: the field's mapping default
+    Float oversample = null; // not given: the field's mapping default
     QueryBuilder filter = null;
     float boost = DEFAULT_BOOST;
     String queryName = null;
@@ -172,7 +189,7 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     if (k < 1 || k > MAX_K) {
       throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [k] must be in [1, " + MAX_K + "]; got " + k);
     }
-    if (!Float.isNaN(oversample) && (!(oversample >= 1f) || oversample > MatryoshkaKnnQuery.MAX_OVERSAMPLE)) {
+    if (oversample != null && (!(oversample >= 1f) || oversample > MatryoshkaKnnQuery.MAX_OVERSAMPLE)) {
       throw new ParsingException(
           parser.getTokenLocation(),
           "[" + NAME + "] [oversample] must be in [1, " + MatryoshkaKnnQuery.MAX_OVERSAMPLE + "]; got " + oversample);
@@ -192,7 +209,11 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     return parser.text();
   }
 
-  /** A number parameter (a number or a numeric string, as OpenSearch accepts); integral when {@code whole}. */
+  /**
+   * A number parameter (a number or a numeric string, as OpenSearch accepts); integral when {@code
+   * whole}. NaN and the infinities ({@code "NaN"}, {@code "Infinity"} as strings) are refused: no
+   * parameter has a meaning for them.
+   */
   private static double number(XContentParser parser, String name, boolean whole) throws IOException {
     XContentParser.Token t = parser.currentToken();
     double v;
@@ -207,6 +228,9 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     } catch (NumberFormatException e) {
       throw new ParsingException(
           parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a number; " + e.getMessage());
+    }
+    if (!Double.isFinite(v)) {
+      throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be a finite number; got " + v);
     }
     if (whole && (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE)) {
       throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [" + name + "] must be an integer; got " + v);
@@ -234,8 +258,8 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
       builder.field("query_text", queryText);
     }
     builder.field("k", k);
-    if (!Float.isNaN(oversample)) {
-      builder.field("oversample", oversample);
+    if (oversample != null) {
+      builder.field("oversample", oversample.floatValue());
     }
     if (filter != null) {
       builder.field("filter", filter);
@@ -296,22 +320,45 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
       encoder.countShardEncode();
       q = encoder.encodeQuery(v.model(), queryText);
     }
-    if (q.length != v.dims()) {
-      throw new QueryShardException(
-          context, "[" + NAME + "] the query vector has " + q.length + " dims; field [" + field + "] has " + v.dims());
-    }
-    // the field's adapter (if any) maps the model-space query as it mapped the documents
-    q = v.adapt(q);
     Query filterQuery = filter == null ? null : filter.toQuery(context);
+    try {
+      return shardQuery(v, q, k, oversample, filterQuery);
+    } catch (IllegalArgumentException e) {
+      throw new QueryShardException(context, "[" + NAME + "] " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The Lucene query one shard runs for a model-space query vector {@code q}: checked against the
+   * field by the rule documents follow ({@link VectorDomain#query}: finite; COSINE non-zero, and
+   * searched as its unit vector, normalised in double, when float32 cannot score it as given; the
+   * other similarities a norm of at most {@link VectorDomain#MAX_NORM}), mapped through the
+   * field's adapter, with the query's oversample or else the field's.
+   *
+   * @param oversample the query's own, or null for the mapping's
+   * @throws IllegalArgumentException naming the field and what is wrong with the vector
+   */
+  static MatryoshkaKnnQuery shardQuery(
+      MatryoshkaVectorFieldMapper.VectorFieldType v, float[] q, int k, Float oversample, Query filter) {
+    String field = v.name();
+    if (q.length != v.dims()) {
+      throw new IllegalArgumentException("the query vector has " + q.length + " dims; field [" + field + "] has " + v.dims());
+    }
+    // the user's vector first, so a message is about the vector they sent
+    VectorDomain.query(field, q, v.similarity());
+    // the field's adapter (if any) maps the model-space query as it mapped the documents: the raw
+    // vector, as the mapper and the embedded facade do; the Lucene query then applies the same rule
+    // to what it searches (a COSINE vector out of float32's range becomes its unit vector there)
+    float[] mapped = v.adaptChecked(q, true);
     // a query's own oversample wins; else the field's (the mapping's "oversample", e.g. from `matryoshka tune`)
-    float os = Float.isNaN(oversample) ? v.oversample() : oversample;
-    return new MatryoshkaKnnQuery(field, q, k).oversample(os).filter(filterQuery);
+    float os = oversample == null ? v.oversample() : oversample;
+    return new MatryoshkaKnnQuery(field, mapped, k).oversample(os).filter(filter);
   }
 
   @Override
   protected boolean doEquals(MatryoshkaKnnQueryBuilder o) {
     return field.equals(o.field) && Arrays.equals(vector, o.vector) && Objects.equals(queryText, o.queryText)
-        && Objects.equals(encodedWith, o.encodedWith) && pending == o.pending && k == o.k && Float.compare(oversample, o.oversample) == 0 && Objects.equals(filter, o.filter);
+        && Objects.equals(encodedWith, o.encodedWith) && pending == o.pending && k == o.k && Objects.equals(oversample, o.oversample) && Objects.equals(filter, o.filter);
   }
 
   @Override

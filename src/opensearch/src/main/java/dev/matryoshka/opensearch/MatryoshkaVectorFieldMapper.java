@@ -5,6 +5,7 @@ import dev.matryoshka.search.MatryoshkaKnnQuery;
 import dev.matryoshka.adapt.Adapter;
 import dev.matryoshka.codec.MatryoshkaHnswVectorsFormat;
 import dev.matryoshka.codec.MatryoshkaPrefix;
+import dev.matryoshka.codec.VectorDomain;
 import dev.matryoshka.document.MatryoshkaVectorField;
 import dev.matryoshka.index.SimilarityName;
 import java.io.IOException;
@@ -275,6 +276,33 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       return adapter == null ? v : adapter.apply(v);
     }
 
+    /**
+     * {@link #adapt}, then the field's rule ({@link VectorDomain}) on the adapter's output, so a
+     * vector the adapter maps out of float32's range (a rotation of 1e38s) is refused naming the
+     * adapter, not as a vector the user never sent.
+     *
+     * @param query whether {@code v} is a query's vector (else a document's), for messages
+     * @throws IllegalArgumentException naming the field and the adapter
+     */
+    float[] adaptChecked(float[] v, boolean query) {
+      if (adapter == null) {
+        return v;
+      }
+      float[] mapped = adapter.apply(v);
+      String what = query ? "query vector" : "vector";
+      try {
+        if (query) {
+          VectorDomain.query(name(), mapped, similarity());
+        } else {
+          VectorDomain.document(name(), mapped, similarity());
+        }
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("field [" + name() + "]: adapter [" + adapterName + "] maps this " + what
+            + " to one the field cannot score: " + e.getMessage(), e);
+      }
+      return mapped;
+    }
+
     @Override
     public String typeName() {
       return CONTENT_TYPE;
@@ -321,10 +349,21 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     if (parser.currentToken() == XContentParser.Token.VALUE_NULL) {
       return;
     }
-    float[] vector = VectorArrays.read(parser, "field [" + name() + "]");
-    // checks length, finiteness and the zero vector; the message names the field
-    MatryoshkaVectorField.checkVector(name(), vector, type.luceneType);
-    context.doc().add(new MatryoshkaVectorField(name(), type.adapt(vector), type.luceneType));
+    context.doc().add(luceneField(type, VectorArrays.read(parser, "field [" + name() + "]")));
+  }
+
+  /**
+   * The Lucene field one document's vector becomes: checked by the rule queries follow too
+   * ({@link MatryoshkaVectorField#checkVector}: length, finite values, COSINE non-zero, other
+   * similarities a norm of at most {@link VectorDomain#MAX_NORM}), mapped through the field's
+   * adapter; a COSINE vector float32 cannot score as given is indexed as its unit vector.
+   *
+   * @throws IllegalArgumentException naming the field and what is wrong with the vector
+   */
+  static MatryoshkaVectorField luceneField(VectorFieldType type, float[] vector) {
+    // the user's vector first, so a message is about the vector they sent
+    MatryoshkaVectorField.checkVector(type.name(), vector, type.luceneType);
+    return new MatryoshkaVectorField(type.name(), type.adaptChecked(vector, false), type.luceneType);
   }
 
   @Override

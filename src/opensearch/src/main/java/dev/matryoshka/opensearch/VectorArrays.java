@@ -8,6 +8,11 @@ import org.opensearch.core.xcontent.XContentParser;
  * Reads one vector, a JSON array of finite numbers, for documents ({@link
  * MatryoshkaVectorFieldMapper}) and queries ({@link MatryoshkaKnnQueryBuilder}): one loop, so a
  * vector the index accepts is a vector a query accepts, and both refuse the same input.
+ *
+ * <p>This is the JSON half of the check: a number too large for float32 (1e39) is refused here,
+ * where its text can be quoted. What a vector must be for its field's similarity (non-zero for
+ * cosine, a norm float32 can score for the others) is core's rule, {@link
+ * dev.matryoshka.codec.VectorDomain}, which the mapper and the query builder apply next.
  */
 final class VectorArrays {
   private VectorArrays() {}

@@ -8,10 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.matryoshka.codec.MatryoshkaCodec;
+import dev.matryoshka.search.MatryoshkaKnnQuery;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.Directory;
 import org.junit.jupiter.api.Test;
 import org.opensearch.action.IndicesRequest;
 import org.opensearch.action.search.SearchRequest;
@@ -152,5 +163,105 @@ class MatryoshkaKnnQueryBuilderTest {
         assertEquals(text, new MatryoshkaKnnQueryBuilder(in, NO_ENCODER));
       }
     }
+  }
+
+  @Test
+  void oversampleNaNOrInfinityIsRefusedNotTakenAsNotGiven() throws IOException {
+    for (String bad : new String[] {"\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "\" NaN \""}) {
+      rejects("{\"field\":\"emb\",\"vector\":[1],\"oversample\":" + bad + "}", "[oversample] must be a finite number");
+      rejects("{\"field\":\"emb\",\"vector\":[1],\"k\":" + bad + "}", "[k] must be a finite number");
+      rejects("{\"field\":\"emb\",\"vector\":[1],\"boost\":" + bad + "}", "[boost] must be a finite number");
+    }
+    rejects("{\"field\":\"emb\",\"vector\":[1],\"oversample\":\"nan\"}", "[oversample] must be a number");
+    ParsingException e = assertThrows(ParsingException.class,
+        () -> parse("{\"field\":\"emb\",\"vector\":[1],\"oversample\":\"NaN\"}"));
+    assertTrue(e.getMessage().contains("got NaN"), e.getMessage());
+    // not given stays not given, over the wire and in the DSL; a given one stays given
+    MatryoshkaKnnQueryBuilder none = parse("{\"field\":\"emb\",\"vector\":[1]}");
+    MatryoshkaKnnQueryBuilder three = parse("{\"field\":\"emb\",\"vector\":[1],\"oversample\":\"3\"}");
+    assertEquals(null, none.oversample());
+    assertEquals(3f, three.oversample());
+    assertNotEquals(none, three);
+    for (MatryoshkaKnnQueryBuilder b : new MatryoshkaKnnQueryBuilder[] {none, three}) {
+      try (BytesStreamOutput out = new BytesStreamOutput()) {
+        b.writeTo(out);
+        try (StreamInput in = out.bytes().streamInput()) {
+          MatryoshkaKnnQueryBuilder back = new MatryoshkaKnnQueryBuilder(in, NO_ENCODER);
+          assertEquals(b, back);
+          assertEquals(b.oversample(), back.oversample());
+        }
+      }
+    }
+    assertFalse(none.toString().contains("oversample"), none.toString());
+    assertTrue(three.toString().contains("\"oversample\" : 3.0"), three.toString());
+    // the shard takes the field's oversample when the query gives none
+    var type = MatryoshkaVectorFieldMapperTest.field("cosine", 8, null, null);
+    assertEquals(4f, MatryoshkaKnnQueryBuilder.shardQuery(type, MatryoshkaVectorFieldMapperTest.V8, 10, none.oversample(), null).getOversample());
+    assertEquals(3f, MatryoshkaKnnQueryBuilder.shardQuery(type, MatryoshkaVectorFieldMapperTest.V8, 10, three.oversample(), null).getOversample());
+  }
+
+  /** JSON query vectors at the edges of float32 against a field whose documents came through the mapper. */
+  @Test
+  void cosineQueriesAtTheEdgesOfFloatGiveTheHitsOfTheirDirection() throws IOException {
+    var type = MatryoshkaVectorFieldMapperTest.field("cosine", 8, null, null);
+    java.util.Random r = new java.util.Random(11);
+    try (Directory dir = new ByteBuffersDirectory()) {
+      try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig().setCodec(new MatryoshkaCodec()))) {
+        for (int i = 0; i < 300; i++) {
+          float[] v = new float[8];
+          for (int d = 0; d < 8; d++) v[d] = (float) r.nextGaussian();
+          Document doc = new Document();
+          doc.add(MatryoshkaVectorFieldMapper.luceneField(type, v));
+          w.addDocument(doc);
+        }
+      }
+      try (DirectoryReader reader = DirectoryReader.open(dir)) {
+        IndexSearcher s = new IndexSearcher(reader);
+        TopDocs want = search(s, type, "[1,2,3,4,5,6,7,8]");
+        TopDocs ones = search(s, type, "[1,1,1,1,1,1,1,1]");
+        String[][] cases = {
+          {"[1e37,2e37,3e37,4e37,5e37,6e37,7e37,8e37]", "1e-6"},
+          {"[1e38,1e38,1e38,1e38,1e38,1e38,1e38,1e38]", "1e-6"},
+          {"[1e-40,2e-40,3e-40,4e-40,5e-40,6e-40,7e-40,8e-40]", "1e-4"}, // subnormal: ~13 bits left
+        };
+        for (String[] c : cases) {
+          TopDocs got = search(s, type, c[0]);
+          TopDocs expected = c[0].startsWith("[1e38") ? ones : want;
+          for (int i = 0; i < 10; i++) {
+            ScoreDoc g = got.scoreDocs[i];
+            assertTrue(Float.isFinite(g.score) && g.score >= 0 && g.score <= 1.000001f, c[0] + ": " + g.score);
+            assertEquals(expected.scoreDocs[i].score, g.score, Float.parseFloat(c[1]), c[0] + " at " + i);
+            if (!c[1].equals("1e-4")) {
+              assertEquals(expected.scoreDocs[i].doc, g.doc, c[0] + " at " + i);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static TopDocs search(IndexSearcher s, MatryoshkaVectorFieldMapper.VectorFieldType type, String vector) throws IOException {
+    MatryoshkaKnnQueryBuilder b = parse("{\"field\":\"emb\",\"vector\":" + vector + ",\"k\":10}");
+    MatryoshkaKnnQuery q = MatryoshkaKnnQueryBuilder.shardQuery(type, b.vector(), 10, b.oversample(), null);
+    return s.search(q.exactSearchThreshold(0), 10);
+  }
+
+  @Test
+  void queriesNoSimilarityCanScoreAreRefusedNamingTheField() throws IOException {
+    float[] huge = parse("{\"field\":\"emb\",\"vector\":[1e37,2e37,3e37,4e37,5e37,6e37,7e37,8e37]}").vector();
+    for (String sim : new String[] {"dot_product", "max_inner_product", "l2"}) {
+      var type = MatryoshkaVectorFieldMapperTest.field(sim, 8, null, null);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> MatryoshkaKnnQueryBuilder.shardQuery(type, huge, 10, null, null));
+      assertTrue(e.getMessage().contains("field \"emb\": query vector norm must be at most 2^62"), e.getMessage());
+    }
+    var cosine = MatryoshkaVectorFieldMapperTest.field("cosine", 8, null, null);
+    IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+        () -> MatryoshkaKnnQueryBuilder.shardQuery(cosine, new float[8], 10, null, null));
+    assertTrue(zero.getMessage().contains("\"emb\"") && zero.getMessage().contains("zero vector"), zero.getMessage());
+    IllegalArgumentException dims = assertThrows(IllegalArgumentException.class,
+        () -> MatryoshkaKnnQueryBuilder.shardQuery(cosine, new float[7], 10, null, null));
+    assertTrue(dims.getMessage().contains("7 dims; field [emb] has 8"), dims.getMessage());
+    rejects("{\"field\":\"emb\",\"vector\":[1,2,3,4,5,6,7,1e39]}", "non-finite number at position 7");
   }
 }

@@ -1,6 +1,7 @@
 package dev.matryoshka.bench;
 
 import dev.matryoshka.search.MatryoshkaKnnQuery;
+import dev.matryoshka.search.Rerank;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.RescoreTopNQuery;
@@ -31,15 +32,23 @@ public record Setting(
       case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_INT4_RESCORE, LUCENE_HNSW_1BIT_RESCORE ->
           RescoreTopNQuery.createFullPrecisionRescorerQuery(
               new KnnFloatVectorQuery(f, q, candidates), q, f, k);
-      case MATRYOSHKA_PREFIX -> funnelKeep > 0
-          ? new MatryoshkaKnnQuery(f, q, k).oversample(oversample).rerankDepth(funnelKeep)
-          : new MatryoshkaKnnQuery(f, q, k).oversample(oversample);
-      case MATRYOSHKA_FUNNEL ->
-          new MatryoshkaKnnQuery(f, q, k).oversample(oversample).funnel(funnelDims, funnelKeep);
+      case MATRYOSHKA_PREFIX, MATRYOSHKA_FUNNEL ->
+          new MatryoshkaKnnQuery(f, q, k).oversample(oversample).rerank(rerank());
       case LUCENE_SQ_PREFIX_RESCORE -> new PrefixRescoreQuery(BenchSystem.PREFIX_FIELD,
           IndexBuilder.prefix(q, prefixDims), candidates, f, q, k);
       case EXACT -> throw new IllegalStateException("exact is not a Lucene query");
     };
+  }
+
+  /**
+   * The rerank strategy of a Matryoshka setting: a funnel when {@code funnelDims > 0}, else a
+   * rerank depth when {@code funnelKeep > 0}, else every candidate.
+   */
+  Rerank rerank() {
+    if (funnelDims > 0) {
+      return Rerank.funnel(funnelDims, funnelKeep);
+    }
+    return funnelKeep > 0 ? Rerank.depth(funnelKeep) : Rerank.FULL;
   }
 
   /**
