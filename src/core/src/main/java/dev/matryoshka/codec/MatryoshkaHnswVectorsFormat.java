@@ -201,14 +201,14 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
 
   @Override
   public KnnVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
-    KnnVectorsWriter graphWriter = new Lucene99HnswVectorsWriter(
-        state, maxConn, beamWidth, flatFormat.fieldsWriter(state), numMergeWorkers, mergeExec);
+    KnnVectorsWriter graphWriter = LuceneCompat.hnswWriter(
+        state, maxConn, beamWidth, flatFormat, flatFormat.fieldsWriter(state), numMergeWorkers, mergeExec);
     return FreshGraphMergeWriter.wrapIfForcedToOne(graphWriter, state.context.mergeInfo(), numMergeWorkers);
   }
 
   @Override
   public KnnVectorsReader fieldsReader(SegmentReadState state) throws IOException {
-    var flat = flatFormat.fieldsReader(state);
+    var flat = flatFormat.fieldsReader(LuceneCompat.flatReadState(state));
     return new DecodedGraphVectorsReader(new Lucene99HnswVectorsReader(state, flat), flat);
   }
 
