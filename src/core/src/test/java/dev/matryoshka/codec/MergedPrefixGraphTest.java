@@ -86,7 +86,11 @@ class MergedPrefixGraphTest {
 
   @Test
   void thePrefixFileIsOpenedLikeLucenesVectorFile() throws Exception {
-    RecordingDirectory dir = new RecordingDirectory(new MMapDirectory(tmp.resolve("advice")));
+    MMapDirectory mmap = new MMapDirectory(tmp.resolve("advice"));
+    // read advice from the hints (not the default), so an input opened for random access does not
+    // serve a merge and Lucene 10.5+ opens a second one: the recorded opens then include those
+    mmap.setReadAdvice(MMapDirectory.ADVISE_BY_CONTEXT);
+    RecordingDirectory dir = new RecordingDirectory(mmap);
     try (dir) {
       // several segments and a merge, so merge-time opens (Lucene 10.5+) are recorded too
       index(dir, SyntheticVectors.generate(N, DIMS, 16, 6L));
@@ -118,9 +122,17 @@ class MergedPrefixGraphTest {
         Document d = new Document();
         d.add(new MatryoshkaVectorField("emb", vecs[i], type));
         w.addDocument(d);
-        if (i % 150 == 149) {
+        // segments of 200: every file, the prefix file too (9.6 KB), spans more than a page, so
+        // MMapDirectory applies read advice to each (not to a file within one page)
+        if (i % 200 == 199) {
           w.commit();
         }
+      }
+      // a near-real-time reader first: the writer pools the segment readers it opened for search
+      // (random access), and the merge then reads through their merge instances
+      try (DirectoryReader nrt = DirectoryReader.open(w)) {
+        assertTrue(nrt.leaves().size() > 1, "several segments to merge");
+        new IndexSearcher(nrt).search(new KnnFloatVectorQuery("emb", vecs[0], 5), 5);
       }
       w.forceMerge(1);
     }
