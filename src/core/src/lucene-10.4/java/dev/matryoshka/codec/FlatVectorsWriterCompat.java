@@ -11,7 +11,7 @@ import org.apache.lucene.util.hnsw.CloseableRandomVectorScorerSupplier;
 /**
  * The merge entry points of a flat writer in Lucene 10.4: the HNSW writer calls {@code
  * mergeOneFieldToIndex} and builds the merged graph at once, over a scorer the flat writer hands
- * back. (Lucene 10.5 builds it later, from the finished segment: {@code src/lucene-10.6/java}.)
+ * back. (Lucene 10.5 and 10.6 build it later, from the finished segment: {@code src/lucene-10.6/java}.)
  * Both map onto {@link #mergePrefixes}, after the raw delegate merged the full vectors.
  */
 abstract class FlatVectorsWriterCompat extends FlatVectorsWriter {

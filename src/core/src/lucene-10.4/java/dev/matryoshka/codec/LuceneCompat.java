@@ -16,8 +16,8 @@ import org.apache.lucene.store.IOContext;
 import org.apache.lucene.store.IndexInput;
 
 /**
- * The calls of Lucene 10.4 (the release OpenSearch 3.6 ships) whose shape changed in Lucene 10.5;
- * {@code src/lucene-10.6/java} holds the same class for Lucene 10.5 and later. The codec calls
+ * The calls of Lucene 10.4 (the release OpenSearch 3.6 ships) whose shape changed by Lucene 10.6;
+ * {@code src/lucene-10.6/java} holds the same class for Lucene 10.6. The codec calls
  * only these, so its shared sources compile against either release. Keep each method to the one
  * call that moved: anything release-neutral belongs in the shared sources.
  */

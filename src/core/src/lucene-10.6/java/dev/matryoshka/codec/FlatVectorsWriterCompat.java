@@ -11,8 +11,9 @@ import org.apache.lucene.util.IOUtils;
 import org.apache.lucene.util.hnsw.CloseableRandomVectorScorerSupplier;
 
 /**
- * The merge entry points of a flat writer in Lucene 10.5 and later ({@code src/lucene-10.4/java}
- * has 10.4's). The HNSW writer merges the flat vectors first and builds the merged graph later,
+ * The merge entry points of a flat writer in Lucene 10.6 ({@code src/lucene-10.4/java} has 10.4's;
+ * 10.5 defers the graph build as well but has no {@link MergeScorerData}, so neither folder builds
+ * on it). The HNSW writer merges the flat vectors first and builds the merged graph later,
  * after this writer is finished and the segment's flat files are reopened through the flat
  * format. By default it would link the full vectors it reads back; for a prefix field this writer
  * hands it {@link MergeScorerData} that scores the reopened prefixes instead, so the merged graph

@@ -18,9 +18,10 @@ import org.apache.lucene.store.IOContext;
 import org.apache.lucene.store.IndexInput;
 
 /**
- * The calls of Lucene 10.5 and later (built and tested against 10.6) whose shape differs from
- * Lucene 10.4; {@code src/lucene-10.4/java} holds the same class for 10.4. The codec calls only
- * these, so its shared sources compile against either release. Keep each method to the one call
+ * The calls of Lucene 10.6 whose shape differs from Lucene 10.4; {@code src/lucene-10.4/java} holds
+ * the same class for 10.4. The codec calls only these, so its shared sources compile against
+ * either release. (Lucene 10.5 is in between: 10.6's deferred merges, 10.4's read hints, and no
+ * {@code MergeScorerData}; neither folder builds on it.) Keep each method to the one call
  * that moved: anything release-neutral belongs in the shared sources.
  */
 final class LuceneCompat {
@@ -39,7 +40,7 @@ final class LuceneCompat {
   }
 
   /**
-   * The read state handed to the flat layer under the HNSW reader: since 10.5 the HNSW format,
+   * The read state handed to the flat layer under the HNSW reader: in 10.6 the HNSW format,
    * not the flat reader, asks for random access to the vectors, as {@code
    * Lucene99HnswVectorsFormat.fieldsReader} does.
    */
@@ -49,7 +50,7 @@ final class LuceneCompat {
 
   /**
    * The context a vectors data file is opened with for search: what {@code
-   * Lucene99FlatVectorsReader} uses for {@code .vec} since 10.5, the read context's hints plus
+   * Lucene99FlatVectorsReader} uses for {@code .vec} in 10.6, the read context's hints plus
    * data and k-NN vectors (the access hint comes from {@link #flatReadState}).
    */
   static IOContext vectorDataContext(IOContext readContext) {
@@ -57,7 +58,7 @@ final class LuceneCompat {
   }
 
   /**
-   * The input a merge reads a vectors data file through. Since 10.5 an open input keeps the access
+   * The input a merge reads a vectors data file through. In 10.6 an open input keeps the access
    * it was opened with, so, as Lucene's flat reader does for {@code .vec}, a merge gets a second
    * input opened for sequential reads, unless {@code data} serves those as well (then {@code data}
    * itself is returned). The caller owns a new input and closes it with the reader.
@@ -75,6 +76,6 @@ final class LuceneCompat {
     }
   }
 
-  /** Nothing to undo: since 10.5 a merge reads through its own input. */
+  /** Nothing to undo: in 10.6 a merge reads through its own input. */
   static void finishMerge(IndexInput data, IOContext dataContext) {}
 }

@@ -216,7 +216,7 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
 
   /**
    * A scorer supplier over a prefix field's prefixes, for linking them into a graph: the merged
-   * graph of Lucene 10.5 and later is built from the reopened segment ({@link
+   * graph of Lucene 10.6 is built from the reopened segment ({@link
    * FlatVectorsWriterCompat}).
    */
   CloseableRandomVectorScorerSupplier prefixScorerSupplier(String field) throws IOException {
@@ -234,7 +234,7 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
   public FlatVectorsReader getMergeInstance() throws IOException {
     // a merge reads both files front to back: each gets the input Lucene's flat reader would
     // use for a merge in this release (the same one with sequential advice in 10.4, a second
-    // one in 10.5+); a view is needed only where an input differs from this reader's
+    // one in 10.6); a view is needed only where an input differs from this reader's
     FlatVectorsReader rawMerge = raw.getMergeInstance();
     IndexInput prefixMerge = original.mergeData();
     if (rawMerge == raw && prefixMerge == data) {

@@ -88,11 +88,11 @@ class MergedPrefixGraphTest {
   void thePrefixFileIsOpenedLikeLucenesVectorFile() throws Exception {
     MMapDirectory mmap = new MMapDirectory(tmp.resolve("advice"));
     // read advice from the hints (not the default), so an input opened for random access does not
-    // serve a merge and Lucene 10.5+ opens a second one: the recorded opens then include those
+    // serve a merge and Lucene 10.6 opens a second one: the recorded opens then include those
     mmap.setReadAdvice(MMapDirectory.ADVISE_BY_CONTEXT);
     RecordingDirectory dir = new RecordingDirectory(mmap);
     try (dir) {
-      // several segments and a merge, so merge-time opens (Lucene 10.5+) are recorded too
+      // several segments and a merge, so merge-time opens (Lucene 10.6) are recorded too
       index(dir, SyntheticVectors.generate(N, DIMS, 16, 6L));
       try (DirectoryReader r = DirectoryReader.open(dir)) {
         new IndexSearcher(r).search(new KnnFloatVectorQuery("emb", SyntheticVectors.generate(1, DIMS, 16, 7L)[0], 5), 5);
