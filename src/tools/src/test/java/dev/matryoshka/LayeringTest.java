@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
  * The layering of DESIGN.md, checked on every main source file of every module. Maven already
  * refuses an import from a module that is not a dependency; this test adds the rules inside a
  * module (codec must not know search, encode must not know adapt, ...) and that each package lives
- * in its module.
+ * in its module. Main sources are {@code src/main/java} and the per-Lucene-release compat folders
+ * {@code src/lucene-<release>/java} (the core's; module {@code core-lucene-10.6} compiles the
+ * core's folders and holds no sources of its own).
  *
  * <pre>
  *   codec, encode, adapt          (know nothing of each other)
@@ -64,6 +66,12 @@ class LayeringTest {
       Map.entry("opensearch", "opensearch"),
       Map.entry("examples", "examples/embedded"));
 
+  /** A main source root inside a module: the usual one, or a Lucene release's compat folder. */
+  static final Pattern SOURCE_ROOT = Pattern.compile("/src/(main|lucene-[0-9.]+)/java/");
+
+  /** Modules allowed to hold release compat folders (the code there must not depend on more than lucene-core). */
+  static final Set<String> COMPAT_MODULES = Set.of("core");
+
   private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.matryoshka\\.([a-z]+)\\b");
   private static final Pattern COMMENTS = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);
 
@@ -88,10 +96,54 @@ class LayeringTest {
     assertEquals(List.of(), violations("codec", "codec/X.java", "/** see {@link dev.matryoshka.search.X} */ class X {}"));
   }
 
+  @Test
+  void everyLuceneReleaseFolderHasTheSameCompatClasses() throws IOException {
+    Path core = Path.of(System.getProperty("matryoshka.home", ".")).toAbsolutePath().normalize().resolve("src/core/src");
+    Map<String, Set<String>> byRelease = new java.util.TreeMap<>();
+    try (Stream<Path> dirs = Files.list(core)) {
+      for (Path d : (Iterable<Path>) dirs.filter(p -> p.getFileName().toString().startsWith("lucene-"))::iterator) {
+        Set<String> names = new TreeSet<>();
+        try (Stream<Path> s = Files.walk(d)) {
+          s.filter(p -> p.toString().endsWith(".java")).forEach(p -> names.add(d.relativize(p).toString()));
+        }
+        byRelease.put(d.getFileName().toString(), names);
+      }
+    }
+    assertEquals(Set.of("lucene-10.4", "lucene-10.6"), byRelease.keySet());
+    assertTrue(byRelease.get("lucene-10.4").contains("java/dev/matryoshka/codec/LuceneCompat.java"), byRelease.toString());
+    assertEquals(byRelease.get("lucene-10.4"), byRelease.get("lucene-10.6"), "each compat class needs one version per release");
+  }
+
+  @Test
+  void releaseCompatFoldersAreCheckedLikeMainSources(@org.junit.jupiter.api.io.TempDir Path root) throws IOException {
+    Path compat = write(root, "core/src/lucene-10.6/java/dev/matryoshka/codec/LuceneCompat.java",
+        "package dev.matryoshka.codec;\nimport dev.matryoshka.search.MatryoshkaKnnQuery;\n");
+    assertEquals(List.of("core/src/lucene-10.6/java/dev/matryoshka/codec/LuceneCompat.java uses dev.matryoshka.search"),
+        check(root, compat));
+    Path elsewhere = write(root, "text/src/lucene-10.6/java/dev/matryoshka/encode/X.java", "package dev.matryoshka.encode;\n");
+    assertEquals(List.of("text/src/lucene-10.6/java/dev/matryoshka/encode/X.java: Lucene release compat folders belong"
+        + " to module core, not text"), check(root, elsewhere));
+    assertTrue(mainSources(root).contains(compat), "the scan finds compat folders");
+  }
+
+  private static Path write(Path root, String rel, String source) throws IOException {
+    Path f = root.resolve("src").resolve(rel);
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, source, StandardCharsets.UTF_8);
+    return f;
+  }
+
   static List<String> check(Path root, Path file) {
     Path rel = root.resolve("src").relativize(file);
-    String module = rel.toString().substring(0, rel.toString().indexOf("/src/main/java/"));
-    String[] parts = rel.toString().substring(rel.toString().indexOf("/src/main/java/") + 15).split("/");
+    Matcher sourceRoot = SOURCE_ROOT.matcher(rel.toString());
+    if (!sourceRoot.find()) {
+      return List.of(rel + " is in no main source root");
+    }
+    String module = rel.toString().substring(0, sourceRoot.start());
+    if (!sourceRoot.group(1).equals("main") && !COMPAT_MODULES.contains(module)) {
+      return List.of(rel + ": Lucene release compat folders belong to module core, not " + module);
+    }
+    String[] parts = rel.toString().substring(sourceRoot.end()).split("/");
     if (parts.length < 4 || !parts[0].equals("dev") || !parts[1].equals("matryoshka")) {
       return List.of(rel + " is outside dev.matryoshka");
     }
@@ -131,7 +183,7 @@ class LayeringTest {
   private static List<Path> mainSources(Path root) throws IOException {
     List<Path> out = new ArrayList<>();
     try (Stream<Path> s = Files.walk(root.resolve("src"))) {
-      s.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/java/"))
+      s.filter(p -> p.toString().endsWith(".java") && SOURCE_ROOT.matcher(p.toString()).find())
           .filter(p -> !p.toString().contains("/target/"))
           .forEach(out::add);
     }

@@ -13,6 +13,7 @@ import org.apache.lucene.index.Sorter;
 import org.apache.lucene.search.AcceptDocs;
 import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.store.MergeInfo;
+import org.apache.lucene.util.IORunnable;
 import org.apache.lucene.util.hnsw.HnswGraphBuilder;
 
 /**
@@ -32,12 +33,10 @@ import org.apache.lucene.util.hnsw.HnswGraphBuilder;
  * <p>Cost: the forced merge links every vector instead of only the smaller segments' vectors.
  * The graph is over the prefix (64 dims by default), which keeps that affordable.
  */
-final class FreshGraphMergeWriter extends KnnVectorsWriter {
-
-  private final KnnVectorsWriter delegate;
+final class FreshGraphMergeWriter extends KnnVectorsWriterCompat {
 
   private FreshGraphMergeWriter(KnnVectorsWriter delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** Wraps {@code writer} when {@code merge} is a merge forced down to one segment. */
@@ -57,8 +56,13 @@ final class FreshGraphMergeWriter extends KnnVectorsWriter {
     delegate.flush(maxDoc, sortMap);
   }
 
+  /**
+   * Runs a step of the delegate's field merge with every merged segment's graph hidden. Lucene
+   * 10.5 and later build the graph in a deferred step, which is wrapped the same way ({@link
+   * KnnVectorsWriterCompat}).
+   */
   @Override
-  public void mergeOneField(FieldInfo fieldInfo, MergeState mergeState) throws IOException {
+  void aroundMergeStep(MergeState mergeState, IORunnable step) throws IOException {
     KnnVectorsReader[] readers = mergeState.knnVectorsReaders;
     KnnVectorsReader[] original = readers.clone();
     try {
@@ -67,7 +71,7 @@ final class FreshGraphMergeWriter extends KnnVectorsWriter {
           readers[i] = new NoGraphReader(readers[i]);
         }
       }
-      delegate.mergeOneField(fieldInfo, mergeState);
+      step.run();
     } finally {
       System.arraycopy(original, 0, readers, 0, readers.length);
     }

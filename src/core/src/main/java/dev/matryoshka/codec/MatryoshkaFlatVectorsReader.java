@@ -21,19 +21,28 @@ import org.apache.lucene.index.SegmentReadState;
 import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.store.ChecksumIndexInput;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.IOContext;
 import org.apache.lucene.store.IndexInput;
 import org.apache.lucene.util.Accountable;
 import org.apache.lucene.util.IOUtils;
 import org.apache.lucene.util.RamUsageEstimator;
+import org.apache.lucene.util.hnsw.CloseableRandomVectorScorerSupplier;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
+import org.apache.lucene.util.hnsw.RandomVectorScorerSupplier;
 
 /**
  * Reads what {@link MatryoshkaFlatVectorsWriter} wrote. {@link #getFloatVectorValues} returns the
  * full vectors; {@link #getRandomVectorScorer(String, float[])} — the call the HNSW reader makes
  * to walk its graph — truncates the full query the same way the documents were truncated and
  * scores it against the prefixes.
+ *
+ * <p>The prefix file is read the way Lucene's flat reader reads {@code .vec} in the same release
+ * (random access for search, sequential for merges; {@link LuceneCompat#vectorDataContext},
+ * {@link LuceneCompat#mergeInput}): a graph walk touches prefixes in no order, so read-ahead
+ * would only evict pages that are needed.
  */
-final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
+final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
 
   private static final long SHALLOW_SIZE =
       RamUsageEstimator.shallowSizeOfInstance(MatryoshkaFlatVectorsReader.class);
@@ -42,18 +51,27 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
   /** Prefix metadata by field name (a plain map, so RamUsageEstimator sees each entry's size). */
   private final Map<String, PrefixEntry> fields;
   private final IndexInput data;
+  private final Directory directory;
+  private final String dataName;
+  private final IOContext dataContext;
+  /** The reader that opened the files; merge views share its inputs. */
+  private final MatryoshkaFlatVectorsReader original;
+  /** A second input on the prefix file opened for merges, if the release needs one; else null. */
+  private IndexInput mergeData;
 
   MatryoshkaFlatVectorsReader(SegmentReadState state, FlatVectorsReader raw, FlatVectorsScorer scorer)
       throws IOException {
     super(scorer);
     this.raw = raw;
     this.fields = new HashMap<>();
+    this.directory = state.directory;
+    this.dataName = IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, DATA_EXTENSION);
+    this.dataContext = LuceneCompat.vectorDataContext(state.context);
+    this.original = this;
     IndexInput in = null;
     try {
       int metaVersion = readMeta(state);
-      String dataName =
-          IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, DATA_EXTENSION);
-      in = state.directory.openInput(dataName, state.context);
+      in = state.directory.openInput(dataName, dataContext);
       int dataVersion =
           CodecUtil.checkIndexHeader(
               in, DATA_CODEC_NAME, VERSION_START, VERSION_CURRENT, state.segmentInfo.getId(),
@@ -71,12 +89,16 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
     this.data = in;
   }
 
-  /** A merge view: the same prefix data, with the raw reader's own merge instance. */
-  private MatryoshkaFlatVectorsReader(MatryoshkaFlatVectorsReader from, FlatVectorsReader rawMerge) {
-    super(from.vectorScorer);
+  /** A merge view: the same prefix metadata, with merge inputs on the prefix and raw data. */
+  private MatryoshkaFlatVectorsReader(MatryoshkaFlatVectorsReader from, FlatVectorsReader rawMerge, IndexInput data) {
+    super(from.scorer);
     this.raw = rawMerge;
     this.fields = from.fields;
-    this.data = from.data;
+    this.data = data;
+    this.directory = from.directory;
+    this.dataName = from.dataName;
+    this.dataContext = from.dataContext;
+    this.original = from.original;
   }
 
   /**
@@ -150,7 +172,7 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
       return null;
     }
     return OffHeapFloatVectorValues.load(
-        e.graphSimilarity(), vectorScorer, e.ordToDoc, VectorEncoding.FLOAT32, e.prefixDims,
+        e.graphSimilarity(), scorer, e.ordToDoc, VectorEncoding.FLOAT32, e.prefixDims,
         e.offset, e.length, data);
   }
 
@@ -172,12 +194,12 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
       // graph walk needs before the full-vector rerank
       ByteVectorValues codeValues =
           OffHeapByteVectorValues.load(
-              VectorSimilarityFunction.DOT_PRODUCT, vectorScorer, e.ordToDoc, VectorEncoding.BYTE,
+              VectorSimilarityFunction.DOT_PRODUCT, scorer, e.ordToDoc, VectorEncoding.BYTE,
               e.prefixDims, e.codesOffset, e.codesLength, data);
-      return vectorScorer.getRandomVectorScorer(
+      return scorer.getRandomVectorScorer(
           VectorSimilarityFunction.DOT_PRODUCT, codeValues, Int8Prefix.encodeQuery(prefixQuery, e.scales));
     }
-    return vectorScorer.getRandomVectorScorer(
+    return scorer.getRandomVectorScorer(
         e.graphSimilarity(), getPrefixVectorValues(field), prefixQuery);
   }
 
@@ -192,17 +214,50 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
     CodecUtil.checksumEntireFile(data);
   }
 
+  /**
+   * A scorer supplier over a prefix field's prefixes, for linking them into a graph: the merged
+   * graph of Lucene 10.6 is built from the reopened segment ({@link
+   * FlatVectorsWriterCompat}).
+   */
+  CloseableRandomVectorScorerSupplier prefixScorerSupplier(String field) throws IOException {
+    PrefixEntry e = entry(field);
+    if (e == null) {
+      throw new IllegalArgumentException("field \"" + field + "\" has no prefix data");
+    }
+    RandomVectorScorerSupplier supplier =
+        scorer.getRandomVectorScorerSupplier(e.graphSimilarity(), getPrefixVectorValues(field));
+    // the values read this reader's open input: nothing of their own to close
+    return new ClosingScorerSupplier(supplier, e.size, () -> {});
+  }
+
   @Override
   public FlatVectorsReader getMergeInstance() throws IOException {
-    // Lucene's flat reader returns itself (after switching to sequential read advice), but any
-    // raw reader may hand back a separate merge view; the prefix data is shared either way
+    // a merge reads both files front to back: each gets the input Lucene's flat reader would
+    // use for a merge in this release (the same one with sequential advice in 10.4, a second
+    // one in 10.6); a view is needed only where an input differs from this reader's
     FlatVectorsReader rawMerge = raw.getMergeInstance();
-    return rawMerge == raw ? this : new MatryoshkaFlatVectorsReader(this, rawMerge);
+    IndexInput prefixMerge = original.mergeData();
+    if (rawMerge == raw && prefixMerge == data) {
+      return this;
+    }
+    return new MatryoshkaFlatVectorsReader(this, rawMerge, prefixMerge == data ? data : prefixMerge.clone());
+  }
+
+  private synchronized IndexInput mergeData() throws IOException {
+    if (mergeData != null) {
+      return mergeData;
+    }
+    IndexInput in = LuceneCompat.mergeInput(directory, dataName, data, dataContext);
+    if (in != data) {
+      mergeData = in; // kept for later merges and closed with this reader, as Lucene does
+    }
+    return in;
   }
 
   @Override
   public void finishMerge() throws IOException {
     raw.finishMerge();
+    LuceneCompat.finishMerge(original.data, dataContext);
   }
 
   @Override
@@ -228,7 +283,15 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReader {
 
   @Override
   public void close() throws IOException {
-    IOUtils.close(data, raw);
+    if (original != this) {
+      return; // a merge view owns nothing: its inputs are the original reader's, closed with it
+    }
+    IndexInput merge;
+    synchronized (this) {
+      merge = mergeData;
+      mergeData = null;
+    }
+    IOUtils.close(data, merge, raw);
   }
 
   /** Per-field metadata of the prefix data. */

@@ -24,6 +24,9 @@ import org.apache.lucene.index.Sorter;
 import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.store.DataAccessHint;
+import org.apache.lucene.store.FileDataHint;
+import org.apache.lucene.store.FileTypeHint;
 import org.apache.lucene.store.IOContext;
 import org.apache.lucene.store.IndexInput;
 import org.apache.lucene.store.IndexOutput;
@@ -31,19 +34,17 @@ import org.apache.lucene.util.IOUtils;
 import org.apache.lucene.util.RamUsageEstimator;
 import org.apache.lucene.util.hnsw.CloseableRandomVectorScorerSupplier;
 import org.apache.lucene.util.hnsw.RandomVectorScorerSupplier;
-import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
 
 /**
  * Writes full vectors through the raw delegate and, for fields with a prefix shorter than the
  * vector, the renormalised prefixes in ordinal order. The graph writer that wraps this class
  * builds its graph over {@link FieldWriter#getVectors()}, which are the prefixes.
  */
-final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
+final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriterCompat {
 
   private final SegmentWriteState state;
   private final int defaultPrefixDims;
   private final MatryoshkaPrefix.Encoding defaultEncoding;
-  private final FlatVectorsWriter raw;
   private final List<FieldWriter> fields = new ArrayList<>();
   private final IndexOutput meta;
   private final IndexOutput data;
@@ -53,11 +54,10 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
   MatryoshkaFlatVectorsWriter(
       SegmentWriteState state, int defaultPrefixDims, MatryoshkaPrefix.Encoding defaultEncoding,
       FlatVectorsWriter raw, FlatVectorsScorer scorer) throws IOException {
-    super(scorer);
+    super(scorer, raw);
     this.state = state;
     this.defaultPrefixDims = defaultPrefixDims;
     this.defaultEncoding = defaultEncoding;
-    this.raw = raw;
     IndexOutput m = null;
     IndexOutput d = null;
     try {
@@ -140,40 +140,39 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
   }
 
   @Override
-  public void mergeOneField(FieldInfo info, MergeState mergeState) throws IOException {
-    raw.mergeOneField(info, mergeState);
-    int prefixDims = prefixDimsOf(info);
-    if (prefixDims < 0) {
-      return;
-    }
-    long offset = data.alignFilePointer(Float.BYTES);
-    // this path builds no graph and has no temp file to re-read: keep the prefixes for the codes
-    List<float[]> kept = encodingOf(info) == MatryoshkaPrefix.Encoding.INT8 ? new ArrayList<>() : null;
-    DocsWithFieldSet docs = writePrefixes(data, info, prefixDims, mergeState, kept);
-    long length = data.getFilePointer() - offset;
-    Codes c = kept == null ? null : writeCodes(prefixDims, kept.size(), kept::get);
-    writeMeta(info, prefixDims, state.segmentInfo.maxDoc(), offset, length, docs, c);
+  boolean writesPrefix(FieldInfo info) {
+    return prefixDimsOf(info) >= 0;
   }
 
+  /**
+   * Writes the merged prefixes of a prefix field (the raw delegate merged its full vectors). A
+   * merge that builds its graph now (Lucene 10.4) needs random access to the merged prefixes
+   * while this segment's data file is still open for writing, so they go to a temp file first (as
+   * Lucene's flat writer does for full vectors), are copied in, and the temp file serves the graph
+   * build; the int8 codes are computed from the temp file too, not from prefixes kept on the heap.
+   * Float prefixes that no graph build waits for go straight to the data file.
+   */
   @Override
-  public CloseableRandomVectorScorerSupplier mergeOneFieldToIndex(
-      FieldInfo info, MergeState mergeState) throws IOException {
+  CloseableRandomVectorScorerSupplier mergePrefixes(FieldInfo info, MergeState mergeState, boolean forGraph)
+      throws IOException {
     int prefixDims = prefixDimsOf(info);
-    if (prefixDims < 0) {
-      return raw.mergeOneFieldToIndex(info, mergeState);
-    }
-    raw.mergeOneField(info, mergeState);
+    boolean int8 = encodingOf(info) == MatryoshkaPrefix.Encoding.INT8;
     long offset = data.alignFilePointer(Float.BYTES);
-    // The graph builder needs random access to the merged prefixes while this segment's data
-    // file is still open for writing, so they go to a temp file first (as Lucene's flat writer
-    // does for full vectors), are copied in, and the temp file serves the graph build.
+    if (!forGraph && !int8) {
+      DocsWithFieldSet docs = writePrefixes(data, info, prefixDims, mergeState);
+      writeMeta(info, prefixDims, state.segmentInfo.maxDoc(), offset, data.getFilePointer() - offset, docs, null);
+      return null;
+    }
     IndexOutput temp = state.directory.createTempOutput(data.getName(), "temp", state.context);
     IndexInput tempIn = null;
     try {
-      DocsWithFieldSet docs = writePrefixes(temp, info, prefixDims, mergeState, null);
+      DocsWithFieldSet docs = writePrefixes(temp, info, prefixDims, mergeState);
       CodecUtil.writeFooter(temp);
       temp.close();
-      tempIn = state.directory.openInput(temp.getName(), IOContext.DEFAULT);
+      // not the state's merge context: a graph build reads the temp file at random, the int8
+      // codes read it front to back
+      tempIn = state.directory.openInput(temp.getName(), IOContext.DEFAULT.withHints(FileTypeHint.DATA,
+          FileDataHint.KNN_VECTORS, forGraph ? DataAccessHint.RANDOM : DataAccessHint.SEQUENTIAL));
       data.copyBytes(tempIn, tempIn.length() - CodecUtil.footerLength());
       CodecUtil.retrieveChecksum(tempIn);
       long length = data.getFilePointer() - offset;
@@ -183,7 +182,7 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
           new OffHeapFloatVectorValues.DenseOffHeapVectorValues(
               prefixDims, docs.cardinality(), tempIn, prefixDims * Float.BYTES, vectorsScorer, graphSim);
       Codes c = null;
-      if (encodingOf(info) == MatryoshkaPrefix.Encoding.INT8) {
+      if (int8) {
         FloatVectorValues reader = values.copy();
         c = writeCodes(prefixDims, docs.cardinality(), ord -> {
           try {
@@ -194,14 +193,19 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
         });
       }
       writeMeta(info, prefixDims, state.segmentInfo.maxDoc(), offset, length, docs, c);
-      RandomVectorScorerSupplier supplier = vectorsScorer.getRandomVectorScorerSupplier(graphSim, values);
       final IndexInput in = tempIn;
       final String tempName = temp.getName();
       tempIn = null;
-      return new TempFileScorerSupplier(supplier, docs.cardinality(), () -> {
+      java.io.Closeable cleanup = () -> {
         IOUtils.close(in);
         IOUtils.deleteFilesIgnoringExceptions(state.directory, tempName);
-      });
+      };
+      if (!forGraph) {
+        cleanup.close();
+        return null;
+      }
+      RandomVectorScorerSupplier supplier = vectorsScorer.getRandomVectorScorerSupplier(graphSim, values);
+      return new ClosingScorerSupplier(supplier, docs.cardinality(), cleanup);
     } catch (Throwable t) {
       IOUtils.closeWhileHandlingException(temp, tempIn);
       IOUtils.deleteFilesIgnoringExceptions(state.directory, temp.getName());
@@ -209,10 +213,9 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
     }
   }
 
-  /** Writes the merged prefixes in ordinal order; also adds each to {@code kept} when not null. */
+  /** Writes the merged prefixes in ordinal order. */
   private static DocsWithFieldSet writePrefixes(
-      IndexOutput out, FieldInfo info, int prefixDims, MergeState mergeState, List<float[]> kept)
-      throws IOException {
+      IndexOutput out, FieldInfo info, int prefixDims, MergeState mergeState) throws IOException {
     VectorSimilarityFunction sim = info.getVectorSimilarityFunction();
     FloatVectorValues merged = MergedVectorValues.mergeFloatVectorValues(info, mergeState);
     KnnVectorValues.DocIndexIterator it = merged.iterator();
@@ -220,9 +223,6 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
     for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
       float[] prefix = MatryoshkaPrefix.prefix(merged.vectorValue(it.index()), prefixDims, sim);
       writeFloats(out, prefix);
-      if (kept != null) {
-        kept.add(prefix);
-      }
       docs.add(doc);
     }
     return docs;
@@ -361,31 +361,6 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriter {
       return RamUsageEstimator.shallowSizeOfInstance(FieldWriter.class)
           + rawField.ramBytesUsed()
           + prefixBytes();
-    }
-  }
-
-  /** Scorer supplier over a temp file that is closed and deleted when the graph is built. */
-  private record TempFileScorerSupplier(
-      RandomVectorScorerSupplier delegate, int count, java.io.Closeable onClose)
-      implements CloseableRandomVectorScorerSupplier {
-    @Override
-    public UpdateableRandomVectorScorer scorer() throws IOException {
-      return delegate.scorer();
-    }
-
-    @Override
-    public RandomVectorScorerSupplier copy() throws IOException {
-      return delegate.copy();
-    }
-
-    @Override
-    public int totalVectorCount() {
-      return count;
-    }
-
-    @Override
-    public void close() throws IOException {
-      onClose.close();
     }
   }
 }

@@ -103,12 +103,23 @@ import org.apache.lucene.search.TaskExecutor;
  * <h2>The next Lucene codec</h2>
  *
  * <p>{@link MatryoshkaCodec} ({@value MatryoshkaCodec#NAME}) is Lucene 10.4's {@code Lucene104Codec}
- * with this vectors format. When Lucene ships its next default codec, a new codec class with a new
+ * (still Lucene's default codec in 10.6) with this vectors format. When Lucene ships its next default codec, a new codec class with a new
  * SPI name wraps it, and new segments are written with that; {@value MatryoshkaCodec#NAME} stays
  * registered so existing indexes still open, and their segments are rewritten by the next merge,
  * as with Lucene's own codecs (it then needs Lucene's codec from {@code lucene-backward-codecs} on
  * the class path). This vectors format keeps its name, and keeps reading every prefix version,
  * as long as the files stay readable.
+ *
+ * <h2>Lucene releases</h2>
+ *
+ * <p>These sources build against Lucene 10.4 (artifact {@code matryoshka-core}, what OpenSearch
+ * 3.6 ships) and Lucene 10.6 ({@code matryoshka-core-lucene-10.6}). Where Lucene's codec API
+ * differs between the two — the merge entry points of the flat and HNSW writers (10.6 builds a
+ * merged graph after reopening the merged flat files), the flat reader's scorer, the HNSW writer's
+ * constructor, the read hints — the code calls {@code LuceneCompat} and extends the {@code
+ * *Compat} classes, which have one version per release in {@code src/core/src/lucene-<release>/java}.
+ * Both builds write the same files, and an index written by the 10.4 build opens, grows and merges
+ * under the 10.6 build.
  *
  * <pre>{@code
  * IndexWriterConfig iwc = new IndexWriterConfig().setCodec(new MatryoshkaCodec());
@@ -231,14 +242,14 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
 
   @Override
   public KnnVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
-    KnnVectorsWriter graphWriter = new Lucene99HnswVectorsWriter(
-        state, maxConn, beamWidth, flatFormat.fieldsWriter(state), numMergeWorkers, mergeExec);
+    KnnVectorsWriter graphWriter = LuceneCompat.hnswWriter(
+        state, maxConn, beamWidth, flatFormat, flatFormat.fieldsWriter(state), numMergeWorkers, mergeExec);
     return FreshGraphMergeWriter.wrapIfForcedToOne(graphWriter, state.context.mergeInfo(), numMergeWorkers);
   }
 
   @Override
   public KnnVectorsReader fieldsReader(SegmentReadState state) throws IOException {
-    var flat = flatFormat.fieldsReader(state);
+    var flat = flatFormat.fieldsReader(LuceneCompat.flatReadState(state));
     return new DecodedGraphVectorsReader(new Lucene99HnswVectorsReader(state, flat), flat, decodedGraphBudget());
   }
 
