@@ -30,8 +30,9 @@ interface RotationObjective {
   void refresh(Frame at);
 
   /**
-   * The training loss at the frame, averaged over training queries and prefix lengths; adds its
-   * gradient with respect to the rows (averaged over the queries) to {@code grad}.
+   * The training loss at the frame, averaged over training queries and prefix lengths. Adds to
+   * {@code grad} the gradient with respect to the rows of that loss summed (not averaged) over the
+   * prefix lengths: the optimiser uses only its direction.
    */
   double loss(Frame at, double[][] grad);
 
