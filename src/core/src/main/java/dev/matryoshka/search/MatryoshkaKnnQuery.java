@@ -8,8 +8,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import org.apache.lucene.codecs.hnsw.FlatVectorScorerUtil;
-import org.apache.lucene.codecs.hnsw.FlatVectorsScorer;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
@@ -26,7 +24,6 @@ import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TotalHits;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.Bits;
-import org.apache.lucene.util.hnsw.RandomVectorScorer;
 
 /**
  * Prefix-then-rerank k-NN: walks the field's prefix graph for {@code K = ceil(k × oversample)}
@@ -317,33 +314,7 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
         }
       }
     }
-    ScoreDoc[] byDoc = docs.clone();
-    Arrays.sort(byDoc, Comparator.comparingInt(sd -> sd.doc));
-    // doc -> vector ordinal (identity for dense fields), then one bulk call: Lucene's off-heap
-    // scorer reads the full vectors in place (no copy to the heap) and scores several at a time,
-    // so their memory reads overlap. The profile of the 768-d benchmark had a quarter of the query
-    // time in this loop when it went through VectorScorer one vector at a time.
-    int[] ords = new int[byDoc.length];
-    int[] hitDocs = new int[byDoc.length];
-    int n = 0;
-    KnnVectorValues.DocIndexIterator it = values.iterator();
-    for (ScoreDoc sd : byDoc) {
-      int local = sd.doc - ctx.docBase;
-      if (it.docID() < local) {
-        it.advance(local);
-      }
-      if (it.docID() == local) {
-        ords[n] = it.index();
-        hitDocs[n++] = sd.doc;
-      }
-    }
-    RandomVectorScorer scorer = FULL_VECTORS.getRandomVectorScorer(fi.getVectorSimilarityFunction(), values, query);
-    float[] scores = new float[n];
-    scorer.bulkScore(ords, scores, n);
-    ScoreDoc[] out = new ScoreDoc[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = new ScoreDoc(hitDocs[i], scores[i]);
-    }
+    ScoreDoc[] out = FullVectorRescorer.rescore(values, fi.getVectorSimilarityFunction(), query, docs, ctx.docBase);
     Arrays.sort(out, BY_SCORE);
     return new TopDocs(candidates.totalHits, out);
   }
@@ -371,12 +342,6 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
     scored.sort(BY_SCORE);
     return scored.subList(0, Math.min(funnel.keep(), scored.size())).toArray(ScoreDoc[]::new);
   }
-
-  /**
-   * Lucene's flat-vector scorer (the memory-segment one when the vector module is on): scores
-   * stored full vectors in place; falls back to copying for values that are not off-heap.
-   */
-  private static final FlatVectorsScorer FULL_VECTORS = FlatVectorScorerUtil.getLucene99FlatVectorsScorer();
 
   private static final Comparator<ScoreDoc> BY_SCORE =
       (a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.doc, b.doc);

@@ -41,8 +41,12 @@ public final class OversampleCalibrator {
   /** Default number of calibration queries. */
   public static final int DEFAULT_QUERIES = 200;
 
-  /** Oversamples tried, in order; the last is {@link MatryoshkaKnnQuery#MAX_OVERSAMPLE}. */
-  public static final float[] GRID = {1, 1.5f, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100};
+  /**
+   * Oversamples tried, in order; the last is {@link MatryoshkaKnnQuery#MAX_OVERSAMPLE}.
+   * Unmodifiable: a caller cannot change what every later calibration tries.
+   */
+  public static final List<Float> GRID =
+      List.of(1f, 1.5f, 2f, 3f, 4f, 5f, 6f, 8f, 10f, 12f, 15f, 20f, 25f, 30f, 40f, 50f, 60f, 80f, 100f);
 
   /**
    * Calibrates on {@code queries} (vectors in the index's space, i.e. after the adapter).
@@ -77,7 +81,7 @@ public final class OversampleCalibrator {
       truth.add(s);
     }
     List<Calibration.Point> curve = new ArrayList<>();
-    float chosen = GRID[GRID.length - 1];
+    float chosen = GRID.get(GRID.size() - 1);
     boolean reached = false;
     for (float os : GRID) {
       double sum = 0;
@@ -103,20 +107,11 @@ public final class OversampleCalibrator {
         reached = true;
       }
       // two points past the chosen one show the plateau; a perfect point ends the curve
-      if (recall >= 1.0 || (reached && curve.size() >= indexOf(chosen) + 3)) {
+      if (recall >= 1.0 || (reached && curve.size() >= GRID.indexOf(chosen) + 3)) {
         break;
       }
     }
     return new Calibration(target, k, chosen, reached, queries.length, source, docs,
         (System.nanoTime() - t0) / 1e9, curve);
-  }
-
-  private static int indexOf(float os) {
-    for (int i = 0; i < GRID.length; i++) {
-      if (GRID[i] == os) {
-        return i;
-      }
-    }
-    return GRID.length;
   }
 }

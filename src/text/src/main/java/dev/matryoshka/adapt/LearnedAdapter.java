@@ -4,12 +4,13 @@ import java.util.Objects;
 
 /**
  * A learned adapter: y = W x + b, plus optionally a residual MLP U relu(V x + c), then (by
- * default) L2 normalisation. It is trained by {@link AdapterTrainer} with DJL PyTorch, but holds
- * its weights as plain float arrays, so applying it, at indexing or search time, needs no native
- * library.
+ * default) L2 normalisation. It is trained through {@link LearnedTraining} with DJL PyTorch (the
+ * {@code matryoshka-training} module), but holds its weights as plain float arrays, so applying
+ * it, at indexing or search time, needs neither that module nor a native library.
  *
  * <pre>{@code
- * LearnedAdapter adapter = new AdapterTrainer(LearnedOptions.forModel(fingerprint)).train(docs);
+ * LearnedAdapter adapter = LearnedTraining.load()
+ *     .train(LearnedOptions.forModel(fingerprint), TrainingListener.NONE, docs, null, null);
  * float[] y = adapter.apply(x);
  * }</pre>
  *

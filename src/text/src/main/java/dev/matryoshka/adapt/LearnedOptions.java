@@ -4,7 +4,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Settings of {@link AdapterTrainer}. Immutable; every {@code withX} returns a checked copy.
+ * Settings of a learned adapter's training ({@link LearnedTraining}). Immutable; every {@code
+ * withX} returns a checked copy.
  *
  * <pre>{@code
  * LearnedOptions options = LearnedOptions.forModel("bge-small-en-v1.5").withPrefixDims(32, 64, 384);

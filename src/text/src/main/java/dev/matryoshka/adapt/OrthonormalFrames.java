@@ -5,7 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Orthonormal frames: the geometry under {@link QueryRotationTrainer}, kept apart from its loss.
+ * Orthonormal frames: the geometry under {@link FrameOptimiser}, kept apart from the loss ({@link
+ * RotationObjective}).
  * A frame is a few orthonormal rows in the embedding space; this class projects vectors onto it,
  * keeps a gradient step on the set of such frames (tangent projection, Gram-Schmidt retraction),
  * and completes a trained frame into a full {@link RotationAdapter}.

@@ -1,8 +1,9 @@
 package dev.matryoshka.adapt;
 
 /**
- * Thrown by {@link AdapterTrainer} when a loss becomes NaN or infinite. No adapter is returned, so
- * nothing gets written; lowering the learning rate usually helps.
+ * Thrown by adapter training ({@link LearnedTraining}, {@link QueryRotationTrainer}) when a loss
+ * becomes NaN or infinite. No adapter is returned, so nothing gets written; lowering the learning
+ * rate usually helps.
  */
 public final class TrainingDivergedException extends RuntimeException {
 

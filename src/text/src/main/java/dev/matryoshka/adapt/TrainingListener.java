@@ -1,11 +1,12 @@
 package dev.matryoshka.adapt;
 
 /**
- * Receives one report per epoch from {@link AdapterTrainer}; the CLI prints them. Called on the
- * training thread, so it should return quickly.
+ * Receives one report per epoch (an iteration, for a rotation) from adapter training ({@link
+ * LearnedTraining}, {@link QueryRotationTrainer}); the CLI prints them. Called on the training
+ * thread, so it should return quickly.
  *
  * <pre>{@code
- * new AdapterTrainer(options, r -> System.err.printf("epoch %d loss %.4f%n", r.epoch(), r.trainLoss()));
+ * new QueryRotationTrainer(options, r -> System.err.printf("epoch %d loss %.4f%n", r.epoch(), r.trainLoss()));
  * }</pre>
  */
 @FunctionalInterface

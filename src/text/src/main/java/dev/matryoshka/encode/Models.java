@@ -124,11 +124,21 @@ public final class Models {
   public static TextEncoder open(String nameOrDir, EncoderOptions options) throws IOException {
     Objects.requireNonNull(nameOrDir, "model name or folder is null");
     Objects.requireNonNull(options, "options is null");
+    return OnnxTextEncoder.open(files(nameOrDir), options);
+  }
+
+  /**
+   * Finds a model as {@link #open} does, without opening anything native: for callers that run
+   * the ONNX graph themselves (see {@link ModelFiles}). Throws as {@link #open} does for a name or
+   * folder that cannot be found or read.
+   */
+  public static ModelFiles files(String nameOrDir) throws IOException {
+    Objects.requireNonNull(nameOrDir, "model name or folder is null");
     Bundled b = BUNDLED.get(nameOrDir.trim().toLowerCase(Locale.ROOT));
     if (b != null) {
-      return openBundled(b, options);
+      return bundledFiles(b);
     }
-    return openFolder(resolveFolder(nameOrDir), options);
+    return folderFiles(resolveFolder(nameOrDir));
   }
 
   /**
@@ -156,7 +166,7 @@ public final class Models {
     return fileFingerprint(model);
   }
 
-  private static TextEncoder openBundled(Bundled b, EncoderOptions options) throws IOException {
+  private static ModelFiles bundledFiles(Bundled b) throws IOException {
     URL onnxUrl = resource(b.onnxResource());
     byte[] tokenizer;
     try (InputStream in = resource(b.tokenizerResource()).openStream()) {
@@ -170,12 +180,12 @@ public final class Models {
     FINGERPRINTS.put(resourceKey(onnxUrl), fp);
     String where = "classpath:" + b.onnxResource();
     byte[] bytes = model[0];
-    return OnnxTextEncoder.open(
+    return new ModelFiles(
         (env, so) -> env.createSession(bytes, so),
-        where, tokenizer, "classpath:" + b.tokenizerResource(), b.config(), fp, where, options);
+        where, tokenizer, "classpath:" + b.tokenizerResource(), b.config(), fp, where);
   }
 
-  private static TextEncoder openFolder(Path dir, EncoderOptions options) throws IOException {
+  private static ModelFiles folderFiles(Path dir) throws IOException {
     Path model = requireFile(dir, MODEL_FILE);
     Path tokFile = requireFile(dir, TOKENIZER_FILE);
     Path cfgFile = dir.resolve(ModelConfig.FILE_NAME);
@@ -186,9 +196,9 @@ public final class Models {
             : sentenceTransformersDefaults(dir, ModelConfig.defaults(folderName));
     byte[] tokenizer = Files.readAllBytes(tokFile);
     String fp = fileFingerprint(model);
-    return OnnxTextEncoder.open(
+    return new ModelFiles(
         (env, so) -> env.createSession(model.toString(), so),
-        model.toString(), tokenizer, tokFile.toString(), config, fp, dir.toString(), options);
+        model.toString(), tokenizer, tokFile.toString(), config, fp, dir.toString());
   }
 
   /**

@@ -42,21 +42,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class OnnxTextEncoder implements TextEncoder {
 
-  /** Model input of the token ids. */
-  public static final String INPUT_IDS = "input_ids";
-  /** Model input of the attention mask. */
-  public static final String ATTENTION_MASK = "attention_mask";
-  /** Model input of the token type ids, fed when the model declares it ({@link #feedsTokenTypes()}). */
-  public static final String TOKEN_TYPE_IDS = "token_type_ids";
+  private static final String INPUT_IDS = "input_ids";
+  private static final String ATTENTION_MASK = "attention_mask";
+  /** Fed only when the model declares it (BERT exports do, some others do not). */
+  private static final String TOKEN_TYPE_IDS = "token_type_ids";
   private static final String PREFERRED_OUTPUT = "last_hidden_state";
   /** Tokenise this many batches at a time: enough to sort well, bounded memory for huge lists. */
   private static final int BATCHES_PER_WINDOW = 32;
-
-  /** Opens an ONNX Runtime session; lets callers choose bytes or a file. */
-  @FunctionalInterface
-  interface SessionOpener {
-    OrtSession open(OrtEnvironment env, OrtSession.SessionOptions options) throws OrtException;
-  }
 
   private final OrtEnvironment env;
   private final OrtSession session;
@@ -107,21 +99,16 @@ public final class OnnxTextEncoder implements TextEncoder {
   }
 
   /**
-   * Builds an encoder; on failure every native handle opened so far is closed.
+   * Builds an encoder on its own session and tokenizer; on failure every native handle opened so
+   * far is closed.
    *
-   * @param where names the model file in error messages
    * @throws IOException if the model or tokenizer cannot be loaded, or does not fit the config
    */
-  static OnnxTextEncoder open(
-      SessionOpener opener,
-      String where,
-      byte[] tokenizerJson,
-      String tokenizerWhere,
-      ModelConfig config,
-      String fingerprint,
-      String source,
-      EncoderOptions options)
-      throws IOException {
+  static OnnxTextEncoder open(ModelFiles files, EncoderOptions options) throws IOException {
+    String where = files.where();
+    ModelConfig config = files.config();
+    String fingerprint = files.fingerprint();
+    String source = files.source();
     DjlOffline.ensure();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession session;
@@ -133,13 +120,13 @@ public final class OnnxTextEncoder implements TextEncoder {
       so.setInterOpNumThreads(1);
       so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      session = opener.open(env, so);
-    } catch (OrtException e) {
+      session = files.openSession(env, so);
+    } catch (OrtException e) { // from the options
       throw new IOException("cannot load ONNX model " + where + ": " + e.getMessage(), e);
     }
     HuggingFaceTokenizer tokenizer = null;
     try {
-      tokenizer = newTokenizer(tokenizerJson, tokenizerWhere, config.maxTokens());
+      tokenizer = files.openTokenizer();
       Map<String, NodeInfo> inputs = session.getInputInfo();
       checkInputs(inputs, where);
       String output = pickOutput(session.getOutputInfo(), where);
@@ -249,20 +236,12 @@ public final class OnnxTextEncoder implements TextEncoder {
 
   @Override
   public float[][] encodeDocuments(List<String> texts) {
-    return encode(texts, info.config().documentPrefix(), options.batchSize());
-  }
-
-  /**
-   * As {@link #encodeDocuments(List)} at another batch size than the options', so one loaded model
-   * can be compared at several sizes (the encoder benchmark).
-   */
-  public float[][] encodeDocuments(List<String> texts, int batchSize) {
-    return encode(texts, info.config().documentPrefix(), batchSize);
+    return encode(texts, info.config().documentPrefix());
   }
 
   @Override
   public float[][] encodeQueries(List<String> texts) {
-    return encode(texts, info.config().queryPrefix(), options.batchSize());
+    return encode(texts, info.config().queryPrefix());
   }
 
   @Override
@@ -280,35 +259,16 @@ public final class OnnxTextEncoder implements TextEncoder {
     return inputsTruncated.sum();
   }
 
-  /** The options this encoder was opened with. */
-  public EncoderOptions options() {
-    return options;
-  }
-
   /**
-   * The ONNX Runtime session, for callers that run the model themselves (the encoder benchmark's
-   * plain-ONNX baseline). Owned by this encoder: do not close it.
+   * For tests in this package only: the tokenizer is closed with the encoder, and a caller using
+   * it outside an encode call's read lock could race with {@link #close()}.
    */
-  public OrtSession session() {
-    return session;
-  }
-
-  /** The tokenizer (no padding, cut at maxTokens), as {@link #session()}; owned by this encoder. */
-  public HuggingFaceTokenizer tokenizer() {
+  HuggingFaceTokenizer tokenizer() {
     return tokenizer;
   }
 
-  /** Whether the model takes {@link #TOKEN_TYPE_IDS}. */
-  public boolean feedsTokenTypes() {
-    return feedTokenTypes;
-  }
-
-  /** The session output that is pooled into the vector. */
-  public String outputName() {
-    return outputName;
-  }
-
-  private float[][] encode(List<String> texts, String prefix, int batchSize) {
+  private float[][] encode(List<String> texts, String prefix) {
+    int batchSize = options.batchSize();
     String[] prepared = prepare(texts, prefix);
     float[][] out = new float[prepared.length][];
     lock.readLock().lock();

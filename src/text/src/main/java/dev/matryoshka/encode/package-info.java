@@ -16,8 +16,11 @@
  * described, on disk as {@code matryoshka-model.json}), {@link
  * dev.matryoshka.encode.EncoderOptions} (threads, batch size) and {@link
  * dev.matryoshka.encode.ModelInfo} (name, dims, fingerprint). {@link
- * dev.matryoshka.encode.OnnxTextEncoder} is the one implementation. Its throughput benchmark lives
- * outside the library's packages, in {@code dev.matryoshka.bench.encoder} ({@code bin/bench-encoder}).
+ * dev.matryoshka.encode.OnnxTextEncoder} is the one implementation; its public API is {@code
+ * TextEncoder}'s, and it never lends out its session or tokenizer. A caller that runs the ONNX graph
+ * itself opens its own from {@link dev.matryoshka.encode.ModelFiles} ({@code Models.files}), as the
+ * throughput benchmark does: it lives in the tools module, in {@code dev.matryoshka.bench.encoder}
+ * ({@code bin/bench-encoder}).
  *
  * <p>Int8 models ({@code -q}) quantise activations dynamically per call, with one scale for the
  * whole batch tensor, so their vectors depend slightly on which texts share a batch (cosine to

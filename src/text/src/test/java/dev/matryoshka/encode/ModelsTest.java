@@ -221,6 +221,40 @@ class ModelsTest {
   }
 
   @Test
+  void filesGiveTheCallerItsOwnSessionAndTokenizer(@TempDir Path tmp) throws Exception {
+    ModelFiles bundled = Models.files("all-MiniLM-L6-v2-q");
+    assertEquals("all-MiniLM-L6-v2-q", bundled.config().name());
+    assertEquals(Models.fingerprint("all-MiniLM-L6-v2-q"), bundled.fingerprint());
+    ModelFiles folder = Models.files(folder(tmp, "own", true, true).toString());
+    assertEquals(bundled.fingerprint(), folder.fingerprint());
+    assertEquals("own", folder.config().name());
+    try (TextEncoder enc = Models.open("all-MiniLM-L6-v2-q", EncoderOptions.defaults())) {
+      float[] before = enc.encodeDocument("a text encoded before and after");
+      ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+      for (ModelFiles f : new ModelFiles[] {bundled, folder}) {
+        try (ai.onnxruntime.OrtSession.SessionOptions so = new ai.onnxruntime.OrtSession.SessionOptions();
+            ai.onnxruntime.OrtSession session = f.openSession(env, so);
+            ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tok = f.openTokenizer()) {
+          assertTrue(session.getInputNames().contains("input_ids"), session.getInputNames().toString());
+          // set up as the encoder's: no padding, cut at the config's limit (not the file's 128)
+          assertEquals(3, tok.encode("hello").getIds().length);
+          String longText = "word ".repeat(1000);
+          assertEquals(f.config().maxTokens(), tok.encode(longText).getIds().length);
+        }
+      }
+      // closing what the files opened leaves the encoder's own handles alone
+      assertArrayEquals(before, enc.encodeDocument("a text encoded before and after"));
+    }
+  }
+
+  @Test
+  void filesOfAnUnknownNameListTheKnownNames() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Models.files("bge-large-xx"));
+    assertTrue(msg(e).contains("bge-small-en-v1.5"), msg(e));
+  }
+
+  @Test
   void djlIsKeptOffline() throws IOException {
     // any HTTP attempt (DJL's call-home, a native library download) would consult this first
     java.util.List<java.net.URI> attempts = new java.util.concurrent.CopyOnWriteArrayList<>();

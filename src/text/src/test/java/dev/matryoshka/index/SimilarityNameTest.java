@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.junit.jupiter.api.Test;
 
-class SimilarityTest {
+class SimilarityNameTest {
   @Test
   void everyLuceneFunctionHasOneEntryWithEveryName() {
     for (VectorSimilarityFunction f : VectorSimilarityFunction.values()) {

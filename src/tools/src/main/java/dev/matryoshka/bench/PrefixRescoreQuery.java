@@ -1,12 +1,13 @@
 package dev.matryoshka.bench;
 
+import dev.matryoshka.search.FullVectorRescorer;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import org.apache.lucene.index.FloatVectorValues;
-import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.VectorSimilarityFunction;
@@ -58,25 +59,25 @@ final class PrefixRescoreQuery extends Query {
     ScoreDoc[] hits = found.scoreDocs.clone();
     Arrays.sort(hits, Comparator.comparingInt(h -> h.doc));
     List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
-    int leaf = -1;
-    FloatVectorValues values = null;
-    KnnVectorValues.DocIndexIterator it = null;
-    int n = 0;
-    for (ScoreDoc h : hits) {
-      int li = ReaderUtil.subIndex(h.doc, leaves);
-      if (li != leaf) {
-        leaf = li;
-        values = leaves.get(li).reader().getFloatVectorValues(fullField);
-        it = values == null ? null : values.iterator();
+    List<ScoreDoc> reranked = new ArrayList<>(hits.length);
+    // one bulk rescoring call per segment, the same as MatryoshkaKnnQuery's rerank, so both
+    // systems pay the same for reading full vectors
+    for (int from = 0; from < hits.length; ) {
+      LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(hits[from].doc, leaves));
+      int end = leaf.docBase + leaf.reader().maxDoc();
+      int to = from + 1;
+      while (to < hits.length && hits[to].doc < end) {
+        to++;
       }
-      int doc = h.doc - leaves.get(li).docBase;
-      if (it == null || (it.docID() < doc ? it.advance(doc) : it.docID()) != doc) {
-        continue; // no full vector: cannot be reranked
+      FloatVectorValues values = leaf.reader().getFloatVectorValues(fullField);
+      if (values != null) { // else no full vectors in the segment: its hits cannot be reranked
+        reranked.addAll(Arrays.asList(FullVectorRescorer.rescore(values,
+            VectorSimilarityFunction.DOT_PRODUCT, fullQuery, Arrays.copyOfRange(hits, from, to), leaf.docBase)));
       }
-      h.score = VectorSimilarityFunction.DOT_PRODUCT.compare(fullQuery, values.vectorValue(it.index()));
-      hits[n++] = h;
+      from = to;
     }
-    ScoreDoc[] scored = Arrays.copyOf(hits, n);
+    ScoreDoc[] scored = reranked.toArray(ScoreDoc[]::new);
+    int n = scored.length;
     Arrays.sort(scored, (a, b) -> a.score != b.score ? Float.compare(b.score, a.score)
         : Integer.compare(a.doc, b.doc));
     ScoreDoc[] top = Arrays.copyOf(scored, Math.min(k, n));

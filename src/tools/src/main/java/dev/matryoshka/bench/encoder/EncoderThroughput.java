@@ -1,29 +1,21 @@
 package dev.matryoshka.bench.encoder;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.matryoshka.encode.EncoderOptions;
+import dev.matryoshka.encode.ModelFiles;
 import dev.matryoshka.encode.Models;
-import dev.matryoshka.encode.OnnxTextEncoder;
+import dev.matryoshka.encode.TextEncoder;
 import dev.matryoshka.index.DocumentText;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,11 +24,13 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * A throughput benchmark, not a test: documents per second of {@link OnnxTextEncoder} against
- * plain ONNX Runtime calls on the same session and tokenizer, in input order, padded per batch
- * (what a straightforward caller would write). The difference is what length sorting buys. With
- * {@code --langchain4j}, also langchain4j's own {@code embedAll} on the same texts ({@code
- * bin/bench-encoder} puts it on the class path).
+ * A throughput benchmark, not a test: documents per second of the ONNX encoder ({@link
+ * Models#open}, one encoder per batch size) against plain ONNX Runtime calls ({@link
+ * OnnxRuntimeBaseline}: a session and tokenizer of its own on the same model files, same session
+ * settings), in input order, padded per batch (what a straightforward caller would write). The
+ * difference is what length sorting and concurrent batches buy. With {@code --langchain4j}, also
+ * langchain4j's own {@code embedAll} on the same texts ({@code bin/bench-encoder} puts it on the
+ * class path).
  *
  * <pre>{@code
  * java --add-modules jdk.incubator.vector -cp ... dev.matryoshka.bench.encoder.EncoderThroughput \
@@ -83,53 +77,70 @@ public final class EncoderThroughput implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     List<String> docs = readDocs(input, n);
-    long t0 = System.nanoTime();
-    try (OnnxTextEncoder enc =
-        (OnnxTextEncoder)
-            Models.open(model, EncoderOptions.defaults().withIntraOpThreads(threads))) {
-      double loadSeconds = (System.nanoTime() - t0) / 1e9;
-      out.printf(
-          Locale.ROOT, "model=%s docs=%d intra_op_threads=%d load_seconds=%.2f%n",
-          enc.info().name(), docs.size(), threads, loadSeconds);
-      // warm-up: first calls pay for graph optimisation and allocator growth
-      enc.encodeDocuments(docs.subList(0, Math.min(16, docs.size())), 8);
-      raw(enc, docs.subList(0, Math.min(16, docs.size())), 8);
-      long truncatedBefore = enc.inputsTruncated();
-      for (int b : batches) {
-        long s = System.nanoTime();
-        enc.encodeDocuments(docs, b);
-        double ours = docs.size() / ((System.nanoTime() - s) / 1e9);
-        s = System.nanoTime();
-        raw(enc, docs, b);
-        double base = docs.size() / ((System.nanoTime() - s) / 1e9);
-        out.printf(
-            Locale.ROOT,
-            "batch=%d encoder_docs_per_s=%.1f raw_onnx_docs_per_s=%.1f ratio=%.2f%n",
-            b, ours, base, ours / base);
-        out.flush();
+    List<String> warmUp = docs.subList(0, Math.min(16, docs.size()));
+    // the baseline gets a session and tokenizer of its own: the encoder does not lend out its
+    // native handles, which its close() frees
+    ModelFiles files = Models.files(model);
+    String name = files.config().name();
+    try (OnnxRuntimeBaseline raw = OnnxRuntimeBaseline.open(files)) {
+      raw.run(warmUp, 8); // first calls pay for graph optimisation and allocator growth
+      long truncated = 0;
+      for (int i = 0; i < batches.size(); i++) {
+        int b = batches.get(i);
+        long t0 = System.nanoTime();
+        try (TextEncoder enc = open(b)) {
+          if (i == 0) {
+            out.printf(
+                Locale.ROOT, "model=%s docs=%d intra_op_threads=%d load_seconds=%.2f%n",
+                name, docs.size(), threads, (System.nanoTime() - t0) / 1e9);
+          }
+          enc.encodeDocuments(warmUp);
+          long truncatedBefore = enc.inputsTruncated();
+          long s = System.nanoTime();
+          enc.encodeDocuments(docs);
+          double ours = docs.size() / ((System.nanoTime() - s) / 1e9);
+          truncated += enc.inputsTruncated() - truncatedBefore;
+          s = System.nanoTime();
+          raw.run(docs, b);
+          double base = docs.size() / ((System.nanoTime() - s) / 1e9);
+          out.printf(
+              Locale.ROOT,
+              "batch=%d encoder_docs_per_s=%.1f raw_onnx_docs_per_s=%.1f ratio=%.2f%n",
+              b, ours, base, ours / base);
+          out.flush();
+        }
       }
       if (langchain4j) {
         // same texts, same machine, same run: our encoder at batch 32 vs langchain4j's embedAll,
         // alternated three times (the machine's load drifts), best of each
-        Object l4j = Langchain4jBaseline.load(enc.info().name());
+        Object l4j = Langchain4jBaseline.load(name);
         double ours = 0;
         double theirs = 0;
-        for (int round = 0; round < 3; round++) {
-          long s = System.nanoTime();
-          enc.encodeDocuments(docs, 32);
-          ours = Math.max(ours, docs.size() / ((System.nanoTime() - s) / 1e9));
-          theirs = Math.max(theirs, Langchain4jBaseline.docsPerSecond(l4j, docs));
+        try (TextEncoder enc = open(32)) {
+          enc.encodeDocuments(warmUp);
+          for (int round = 0; round < 3; round++) {
+            long s = System.nanoTime();
+            enc.encodeDocuments(docs);
+            ours = Math.max(ours, docs.size() / ((System.nanoTime() - s) / 1e9));
+            theirs = Math.max(theirs, Langchain4jBaseline.docsPerSecond(l4j, docs));
+          }
         }
         out.printf(Locale.ROOT,
             "langchain4j_embedAll_docs_per_s=%.2f encoder_batch32_docs_per_s=%.2f ratio=%.2f%n",
             theirs, ours, ours / theirs);
       }
-      out.printf(
-          Locale.ROOT, "truncated_per_pass=%d%n",
-          (enc.inputsTruncated() - truncatedBefore) / Math.max(1, batches.size()));
+      out.printf(Locale.ROOT, "truncated_per_pass=%d%n", truncated / Math.max(1, batches.size()));
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * An encoder at one batch size, opened as an application opens it. One at a time: each holds a
+   * session and worker threads of its own.
+   */
+  private TextEncoder open(int batchSize) throws IOException {
+    return Models.open(model, EncoderOptions.defaults().withIntraOpThreads(threads).withBatchSize(batchSize));
   }
 
   static List<String> readDocs(Path jsonl, int n) throws IOException {
@@ -152,39 +163,5 @@ public final class EncoderThroughput implements Callable<Integer> {
       throw new IOException("no documents with title or text in " + jsonl);
     }
     return docs;
-  }
-
-  /** The baseline: tokenise, pad to the batch's longest, run; no sorting, no pooling work. */
-  private static void raw(OnnxTextEncoder enc, List<String> docs, int batch) throws OrtException {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession session = enc.session();
-    for (int from = 0; from < docs.size(); from += batch) {
-      List<String> part = docs.subList(from, Math.min(docs.size(), from + batch));
-      Encoding[] e = enc.tokenizer().batchEncode(part);
-      int len = 0;
-      for (Encoding x : e) {
-        len = Math.max(len, x.getIds().length);
-      }
-      long[] ids = new long[e.length * len];
-      long[] mask = new long[e.length * len];
-      for (int r = 0; r < e.length; r++) {
-        System.arraycopy(e[r].getIds(), 0, ids, r * len, e[r].getIds().length);
-        System.arraycopy(e[r].getAttentionMask(), 0, mask, r * len, e[r].getIds().length);
-      }
-      long[] shape = {e.length, len};
-      try (OnnxTensor i = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
-          OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-          OnnxTensor t = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[ids.length]), shape)) {
-        Map<String, OnnxTensor> feed = new HashMap<>();
-        feed.put(OnnxTextEncoder.INPUT_IDS, i);
-        feed.put(OnnxTextEncoder.ATTENTION_MASK, m);
-        if (enc.feedsTokenTypes()) {
-          feed.put(OnnxTextEncoder.TOKEN_TYPE_IDS, t);
-        }
-        try (OrtSession.Result out = session.run(feed, Set.of(enc.outputName()))) {
-          ((OnnxTensor) out.get(0)).getFloatBuffer();
-        }
-      }
-    }
   }
 }
