@@ -255,13 +255,22 @@ class ThreeNodeFaultIT {
       try {
         JsonNode h = cluster.rest(node).ok("GET", "/_cluster/health?local=true", null);
         Answer a = search(cluster.rest(node), queries.get(i % queries.size()));
-        samples.add(new Sample(p, node, h.path("status").asText(), h.path("number_of_nodes").asInt(), a.status(),
-            a.shardsFailed(), a.error()));
+        samples.add(new Sample(spanned(p, phase.get()), node, h.path("status").asText(),
+            h.path("number_of_nodes").asInt(), a.status(), a.shardsFailed(), a.error()));
       } catch (RuntimeException | IOException e) {
-        samples.add(new Sample(p, node, "?", -1, -1, -1, e.toString()));
+        samples.add(new Sample(spanned(p, phase.get()), node, "?", -1, -1, -1, e.toString()));
       }
       sleep(200);
     }
+  }
+
+  /**
+   * The phase a sample belongs to: the one it started in, or "start->end" when the phase changed
+   * while it ran (a search that started before the kill and fetched from the dying node), which
+   * no rule requires to answer.
+   */
+  private static String spanned(String start, String end) {
+    return start.equals(end) ? start : start + "->" + end;
   }
 
   private static long yellowAnswered(List<Sample> samples) {
