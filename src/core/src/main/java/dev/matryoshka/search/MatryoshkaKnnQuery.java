@@ -240,12 +240,11 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
           "query vector has " + query.length + " dims, field \"" + field + "\" has "
               + fi.getVectorDimension());
     }
-    float[] scored = VectorDomain.query(field, query, fi.getVectorSimilarityFunction());
-    if (scored != query) {
+    MatryoshkaKnnQuery scored = scoredFor(fi.getVectorSimilarityFunction());
+    if (scored != this) {
       // a COSINE query too large or small for float32 arithmetic: the same search with its unit
       // vector, which has the same cosine with every document (and is its own scored vector)
-      return new MatryoshkaKnnQuery(field, scored, topK, oversample, filter, rerank, exactSearchThreshold)
-          .searchLeaf(ctx, filterWeight, manager);
+      return scored.searchLeaf(ctx, filterWeight, manager);
     }
     TopDocs candidates;
     if (values.size() <= Math.max(exactSearchThreshold, 0) && values.size() > 0) {
@@ -255,6 +254,28 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
       candidates = super.searchLeaf(ctx, filterWeight, manager);
     }
     return rescore(ctx, fi, values, candidates);
+  }
+
+  /** The query checked for a similarity, and the query to run for it (this one, or its unit-vector copy). */
+  private record Scored(VectorSimilarityFunction similarity, MatryoshkaKnnQuery query) {}
+
+  /** Set by the first segment searched; segments may be searched concurrently, hence volatile. */
+  private volatile Scored scored;
+
+  /**
+   * This query as it is searched under {@code similarity}: checked by {@link VectorDomain} once
+   * per query (not per segment), and replaced by its unit-vector copy when it is a COSINE query
+   * outside float32's comfortable range.
+   */
+  private MatryoshkaKnnQuery scoredFor(VectorSimilarityFunction similarity) {
+    Scored s = scored;
+    if (s == null || s.similarity() != similarity) {
+      float[] v = VectorDomain.query(field, query, similarity);
+      s = new Scored(similarity, v == query ? this
+          : new MatryoshkaKnnQuery(field, v, topK, oversample, filter, rerank, exactSearchThreshold));
+      scored = s;
+    }
+    return s.query();
   }
 
   private static void globalise(TopDocs td, int docBase) {

@@ -69,6 +69,27 @@ public final class ModelFiles {
   }
 
   /**
+   * Opens a new session with the encoder's settings: one intra-op thread without spinning (an
+   * encoder gets its parallelism from running batches concurrently), one inter-op thread,
+   * sequential execution, every graph optimisation. The caller closes it.
+   *
+   * @throws IOException naming the model file if ONNX Runtime cannot load it
+   */
+  public OrtSession openEncoderSession(OrtEnvironment env) throws IOException {
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      so.setIntraOpNumThreads(1);
+      so.addConfigEntry("session.intra_op.allow_spinning", "0");
+      // one graph per call: inter-op threads would only compete with intra-op ones
+      so.setInterOpNumThreads(1);
+      so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      return openSession(env, so);
+    } catch (OrtException e) { // from the options
+      throw new IOException("cannot load ONNX model " + where + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Opens a new session on the model with the caller's options; the caller closes it.
    *
    * @throws IOException naming the model file if ONNX Runtime cannot load it

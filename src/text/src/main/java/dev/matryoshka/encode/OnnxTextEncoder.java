@@ -111,19 +111,7 @@ public final class OnnxTextEncoder implements TextEncoder {
     String source = files.source();
     DjlOffline.ensure();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession session;
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      // parallelism comes from running batches concurrently (see workers), one thread each
-      so.setIntraOpNumThreads(1);
-      so.addConfigEntry("session.intra_op.allow_spinning", "0");
-      // one graph per call: inter-op threads would only compete with intra-op ones
-      so.setInterOpNumThreads(1);
-      so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      session = files.openSession(env, so);
-    } catch (OrtException e) { // from the options
-      throw new IOException("cannot load ONNX model " + where + ": " + e.getMessage(), e);
-    }
+    OrtSession session = files.openEncoderSession(env);
     HuggingFaceTokenizer tokenizer = null;
     try {
       tokenizer = files.openTokenizer();

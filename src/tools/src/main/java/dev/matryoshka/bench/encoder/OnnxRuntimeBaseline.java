@@ -50,17 +50,7 @@ final class OnnxRuntimeBaseline implements AutoCloseable {
    */
   static OnnxRuntimeBaseline open(ModelFiles files) throws IOException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession session;
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      so.setIntraOpNumThreads(1);
-      so.addConfigEntry("session.intra_op.allow_spinning", "0");
-      so.setInterOpNumThreads(1);
-      so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      session = files.openSession(env, so);
-    } catch (OrtException e) {
-      throw new IOException("cannot set ONNX Runtime session options: " + e.getMessage(), e);
-    }
+    OrtSession session = files.openEncoderSession(env);
     HuggingFaceTokenizer tokenizer = null;
     try {
       tokenizer = files.openTokenizer();
