@@ -20,11 +20,11 @@ abstract class KnnVectorsWriterCompat extends KnnVectorsWriter {
     this.delegate = delegate;
   }
 
-  /** Runs {@code step}, a part of the delegate's merge of one field, inside this writer's setup. */
-  abstract void aroundMergeStep(MergeState mergeState, IORunnable step) throws IOException;
+  /** Runs {@code step}, a part of the delegate's merge of field {@code fieldInfo}, inside this writer's setup. */
+  abstract void aroundMergeStep(FieldInfo fieldInfo, MergeState mergeState, IORunnable step) throws IOException;
 
   @Override
   public final void mergeOneField(FieldInfo fieldInfo, MergeState mergeState) throws IOException {
-    aroundMergeStep(mergeState, () -> delegate.mergeOneField(fieldInfo, mergeState));
+    aroundMergeStep(fieldInfo, mergeState, () -> delegate.mergeOneField(fieldInfo, mergeState));
   }
 }

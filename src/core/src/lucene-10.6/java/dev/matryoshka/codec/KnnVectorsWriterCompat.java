@@ -21,14 +21,14 @@ abstract class KnnVectorsWriterCompat extends KnnVectorsWriter {
     this.delegate = delegate;
   }
 
-  /** Runs {@code step}, a part of the delegate's merge of one field, inside this writer's setup. */
-  abstract void aroundMergeStep(MergeState mergeState, IORunnable step) throws IOException;
+  /** Runs {@code step}, a part of the delegate's merge of field {@code fieldInfo}, inside this writer's setup. */
+  abstract void aroundMergeStep(FieldInfo fieldInfo, MergeState mergeState, IORunnable step) throws IOException;
 
   @Override
   public final IORunnable mergeOneField(FieldInfo fieldInfo, MergeState mergeState) throws IOException {
     IORunnable[] deferred = new IORunnable[1];
-    aroundMergeStep(mergeState, () -> deferred[0] = delegate.mergeOneField(fieldInfo, mergeState));
+    aroundMergeStep(fieldInfo, mergeState, () -> deferred[0] = delegate.mergeOneField(fieldInfo, mergeState));
     IORunnable later = deferred[0];
-    return later == null ? null : () -> aroundMergeStep(mergeState, later);
+    return later == null ? null : () -> aroundMergeStep(fieldInfo, mergeState, later);
   }
 }

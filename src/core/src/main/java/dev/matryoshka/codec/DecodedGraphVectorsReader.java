@@ -35,12 +35,20 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
   private final Lucene99HnswVectorsReader graphReader;
   private final FlatVectorsReader flatReader;
   private final DecodedGraphCache decoded;
+  private final Map<String, SegmentCalibration> calibrations;
 
   DecodedGraphVectorsReader(
-      Lucene99HnswVectorsReader graphReader, FlatVectorsReader flatReader, DecodedGraphBudget budget) {
+      Lucene99HnswVectorsReader graphReader, FlatVectorsReader flatReader, DecodedGraphBudget budget,
+      Map<String, SegmentCalibration> calibrations) {
     this.graphReader = graphReader;
     this.flatReader = flatReader;
     this.decoded = new DecodedGraphCache(budget);
+    this.calibrations = Map.copyOf(calibrations);
+  }
+
+  /** The segment's calibration of {@code field}, or null (see {@link SegmentCalibration#of}). */
+  SegmentCalibration calibration(String field) {
+    return calibrations.get(field);
   }
 
   @Override

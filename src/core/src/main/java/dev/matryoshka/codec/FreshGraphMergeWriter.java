@@ -62,7 +62,7 @@ final class FreshGraphMergeWriter extends KnnVectorsWriterCompat {
    * KnnVectorsWriterCompat}).
    */
   @Override
-  void aroundMergeStep(MergeState mergeState, IORunnable step) throws IOException {
+  void aroundMergeStep(FieldInfo fieldInfo, MergeState mergeState, IORunnable step) throws IOException {
     KnnVectorsReader[] readers = mergeState.knnVectorsReaders;
     KnnVectorsReader[] original = readers.clone();
     try {

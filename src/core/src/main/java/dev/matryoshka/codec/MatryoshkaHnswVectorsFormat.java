@@ -244,13 +244,50 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
   public KnnVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
     KnnVectorsWriter graphWriter = LuceneCompat.hnswWriter(
         state, maxConn, beamWidth, flatFormat, flatFormat.fieldsWriter(state), numMergeWorkers, mergeExec);
-    return FreshGraphMergeWriter.wrapIfForcedToOne(graphWriter, state.context.mergeInfo(), numMergeWorkers);
+    KnnVectorsWriter merging =
+        FreshGraphMergeWriter.wrapIfForcedToOne(graphWriter, state.context.mergeInfo(), numMergeWorkers);
+    return new CalibratingVectorsWriter(merging, state, this::openForCalibration);
   }
 
   @Override
   public KnnVectorsReader fieldsReader(SegmentReadState state) throws IOException {
+    CalibrationFile.Loaded calibration =
+        CalibrationFile.read(state.directory, state.segmentInfo, state.segmentSuffix, state.fieldInfos);
+    if (calibration.problem() != null && saidOnce(state)) {
+      CALIBRATION_LOG.log(System.Logger.Level.WARNING, "segment " + state.segmentInfo.name + ": "
+          + calibration.problem() + "; its searches use the fallback oversample");
+    }
     var flat = flatFormat.fieldsReader(LuceneCompat.flatReadState(state));
-    return new DecodedGraphVectorsReader(new Lucene99HnswVectorsReader(state, flat), flat, decodedGraphBudget());
+    return new DecodedGraphVectorsReader(
+        new Lucene99HnswVectorsReader(state, flat), flat, decodedGraphBudget(), calibration.byField());
+  }
+
+  private static final System.Logger CALIBRATION_LOG = System.getLogger(SegmentCalibration.class.getName());
+
+  /** Segments (id and suffix) whose calibration problem was reported; bounded, so it cannot grow without end. */
+  private static final java.util.Set<String> REPORTED =
+      java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(
+          new java.util.LinkedHashMap<String, Boolean>() {
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
+              return size() > 10_000;
+            }
+          }));
+
+  /**
+   * True the first time a segment's calibration problem comes up in this JVM: a segment is opened
+   * by every reader that has it (and by merges), and one report is enough.
+   */
+  private static boolean saidOnce(SegmentReadState state) {
+    return REPORTED.add(org.apache.lucene.util.StringHelper.idToString(state.segmentInfo.getId())
+        + "/" + state.segmentSuffix);
+  }
+
+  /** A reader of a segment just written, to calibrate it: no decoded graph, no calibration read. */
+  private KnnVectorsReader openForCalibration(SegmentReadState state) throws IOException {
+    var flat = flatFormat.fieldsReader(LuceneCompat.flatReadState(state));
+    return new DecodedGraphVectorsReader(
+        new Lucene99HnswVectorsReader(state, flat), flat, new DecodedGraphBudget(0), java.util.Map.of());
   }
 
   /** The budget of the decoded graphs of segments this instance opens. */

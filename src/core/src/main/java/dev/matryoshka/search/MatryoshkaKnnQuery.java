@@ -1,6 +1,7 @@
 package dev.matryoshka.search;
 
 import dev.matryoshka.codec.MatryoshkaPrefix;
+import dev.matryoshka.codec.SegmentCalibration;
 import dev.matryoshka.codec.VectorDomain;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -11,16 +12,22 @@ import java.util.Objects;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.FilteredDocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.TimeLimitingKnnCollectorManager;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.TopKnnCollector;
+import org.apache.lucene.search.knn.KnnCollectorManager;
+import org.apache.lucene.search.knn.KnnSearchStrategy;
 import org.apache.lucene.search.TotalHits;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.Bits;
@@ -60,7 +67,26 @@ import org.apache.lucene.util.Bits;
  */
 public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
 
-  /** Oversample used when none is given; see the README for the curve it comes from. */
+  /**
+   * Oversample of the segments that have no calibration of their own when the query asks for a
+   * recall (segments written before calibrations existed, or whose calibration is damaged): wide
+   * enough for the prefixes of models not trained for truncation, which need the most.
+   */
+  public static final float FALLBACK_OVERSAMPLE = 10f;
+
+  /**
+   * Recall@10 against exact full-dimension search that a query asks for when it gives neither an
+   * oversample nor a target. Why 0.97: a miss replaces one of the exact top 10 by the document
+   * just below it, and misses fall mostly in the tail ranks, whose nDCG@10 weight (1/log2(rank+1),
+   * about 0.3 at ranks 8-10) is about a third of the average over the ten; so 3 % of the top 10
+   * missed costs about 1 % of nDCG@10 in the worst case, where every missed document is relevant.
+   */
+  public static final double DEFAULT_TARGET_RECALL = 0.97;
+
+  /**
+   * Former default oversample, kept for callers that compare with it; a query that gives no
+   * oversample now asks for {@link #DEFAULT_TARGET_RECALL} instead.
+   */
   public static final float DEFAULT_OVERSAMPLE = 4f;
 
   /** Largest accepted oversample, so a typo cannot ask for millions of candidates. */
@@ -70,25 +96,44 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
   public static final int DEFAULT_EXACT_SEARCH_THRESHOLD = 128;
 
   private final int topK;
+  /** The explicit oversample, or NaN: each segment picks its own from {@link #width}. */
   private final float oversample;
+  private final Width width;
   private final Rerank rerank;
   private final int exactSearchThreshold;
   private final float[] query;
 
-  /** Top {@code k} by full-dimension similarity, with the default oversample and no filter. */
+  /**
+   * How wide a query searches when it gives no explicit oversample: the recall it asks for, and
+   * the oversample of segments without a calibration. {@code perSegment} marks the query that
+   * {@link #rewrite} makes: its {@code oversample} is the widest of its segments', and each segment
+   * is searched with its own.
+   */
+  private record Width(double targetRecall, float fallbackOversample, boolean perSegment) {
+    static final Width DEFAULT = new Width(DEFAULT_TARGET_RECALL, FALLBACK_OVERSAMPLE, false);
+  }
+
+  /**
+   * Top {@code k} by full-dimension similarity, no filter, asking for {@link
+   * #DEFAULT_TARGET_RECALL}: each segment is searched with the oversample its own calibration gives
+   * for that recall ({@link SegmentCalibration}).
+   */
   public MatryoshkaKnnQuery(String field, float[] fullQuery, int k) {
-    this(field, fullQuery, k, DEFAULT_OVERSAMPLE, null, Rerank.FULL, DEFAULT_EXACT_SEARCH_THRESHOLD);
+    this(field, fullQuery, k, Float.NaN, Width.DEFAULT, null, Rerank.FULL, DEFAULT_EXACT_SEARCH_THRESHOLD);
   }
 
   /** Every builder method comes here, so the whole query is checked whatever the call order. */
   private MatryoshkaKnnQuery(
-      String field, float[] query, int k, float oversample, Query filter, Rerank rerank,
+      String field, float[] query, int k, float oversample, Width width, Query filter, Rerank rerank,
       int exactSearchThreshold) {
-    super(checkField(field), checkQuery(field, query), candidates(k, oversample), filter);
+    super(checkField(field), checkQuery(field, query),
+        candidates(k, Float.isNaN(oversample) ? width.fallbackOversample() : oversample), filter);
     this.query = query;
     this.topK = k;
     this.oversample = oversample;
-    this.rerank = checkRerank(rerank, k, this.k, query.length);
+    this.width = width;
+    this.rerank = checkRerank(rerank, k, Float.isNaN(oversample) || width.perSegment() ? Integer.MAX_VALUE : this.k,
+        query.length);
     if (exactSearchThreshold < 0) {
       throw new IllegalArgumentException("exactSearchThreshold must be >= 0; got=" + exactSearchThreshold);
     }
@@ -119,7 +164,7 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
       case Rerank.Depth d -> {
         if (d.depth() < k || d.depth() > candidates) {
           throw new IllegalArgumentException("rerank depth must be in [k, candidates] = [" + k + ", "
-              + candidates + "]; got=" + d.depth());
+              + (candidates == Integer.MAX_VALUE ? "per segment" : candidates) + "]; got=" + d.depth());
         }
       }
       case Rerank.Funnel f -> {
@@ -128,7 +173,7 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
         }
         if (f.keep() < k || f.keep() > candidates) {
           throw new IllegalArgumentException("funnel keep must be in [k, candidates] = [" + k + ", "
-              + candidates + "]; got=" + f.keep());
+              + (candidates == Integer.MAX_VALUE ? "per segment" : candidates) + "]; got=" + f.keep());
         }
       }
     }
@@ -151,14 +196,48 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
     return (int) c;
   }
 
-  /** Same query with {@code ceil(k × oversample)} prefix candidates. */
+  /**
+   * Same query with {@code ceil(k × oversample)} prefix candidates in every segment: the explicit
+   * override of the calibrated width ({@link #targetRecall}).
+   */
   public MatryoshkaKnnQuery oversample(float oversample) {
-    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, rerank, exactSearchThreshold);
+    if (Float.isNaN(oversample)) {
+      candidates(topK, oversample); // refused with the usual message
+    }
+    return new MatryoshkaKnnQuery(field, query, topK, oversample, new Width(width.targetRecall(),
+        width.fallbackOversample(), false), filter, rerank, exactSearchThreshold);
+  }
+
+  /**
+   * Same query asking for a recall@10 against exact full-dimension search instead of an
+   * oversample: each segment maps {@code target} to its own oversample from the calibration curve
+   * the codec measured when it wrote the segment ({@link SegmentCalibration#oversampleFor}).
+   * Replaces an explicit {@link #oversample}.
+   *
+   * @param target in (0, 1]
+   */
+  public MatryoshkaKnnQuery targetRecall(double target) {
+    if (!(target > 0 && target <= 1)) {
+      throw new IllegalArgumentException("target recall must be in (0, 1]; got=" + target);
+    }
+    return new MatryoshkaKnnQuery(field, query, topK, Float.NaN,
+        new Width(target, width.fallbackOversample(), false), filter, rerank, exactSearchThreshold);
+  }
+
+  /**
+   * Same query with another oversample for segments that have no calibration ({@link
+   * #FALLBACK_OVERSAMPLE} by default; an application may know a better one, e.g. from an older
+   * index-wide calibration). Used only when the query asks for a recall.
+   */
+  public MatryoshkaKnnQuery fallbackOversample(float fallback) {
+    candidates(topK, fallback);
+    return new MatryoshkaKnnQuery(field, query, topK, oversample,
+        new Width(width.targetRecall(), fallback, width.perSegment()), filter, rerank, exactSearchThreshold);
   }
 
   /** Same query restricted to documents matching {@code filter} (null = no filter). */
   public MatryoshkaKnnQuery filter(Query filter) {
-    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, rerank, exactSearchThreshold);
+    return new MatryoshkaKnnQuery(field, query, topK, oversample, width, filter, rerank, exactSearchThreshold);
   }
 
   /**
@@ -168,7 +247,7 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
    *     count or dimension (see {@link Rerank})
    */
   public MatryoshkaKnnQuery rerank(Rerank rerank) {
-    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, rerank, exactSearchThreshold);
+    return new MatryoshkaKnnQuery(field, query, topK, oversample, width, filter, rerank, exactSearchThreshold);
   }
 
   /**
@@ -196,7 +275,7 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
 
   /** Segments with at most this many vectors are searched exactly (0 disables). */
   public MatryoshkaKnnQuery exactSearchThreshold(int threshold) {
-    return new MatryoshkaKnnQuery(field, query, topK, oversample, filter, rerank, threshold);
+    return new MatryoshkaKnnQuery(field, query, topK, oversample, width, filter, rerank, threshold);
   }
 
   /** Number of hits returned, {@code k}: what Lucene's {@link KnnFloatVectorQuery#getK()} means. */
@@ -210,14 +289,94 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
     return topK;
   }
 
-  /** Number of prefix-graph candidates, {@code ceil(k × oversample)}. */
+  /**
+   * Number of prefix-graph candidates, {@code ceil(k × oversample)}; for a query that asks for a
+   * recall, the count of a segment without calibration (each calibrated segment has its own).
+   */
   public int getCandidates() {
     return k;
   }
 
-  /** Oversample factor. */
+  /** The explicit oversample, or NaN when each segment picks its own for {@link #getTargetRecall()}. */
   public float getOversample() {
-    return oversample;
+    return width.perSegment() ? Float.NaN : oversample;
+  }
+
+  /** The recall asked for, when no explicit oversample is given. */
+  public double getTargetRecall() {
+    return width.targetRecall();
+  }
+
+  /** Oversample of segments without calibration, when the query asks for a recall. */
+  public float getFallbackOversample() {
+    return width.fallbackOversample();
+  }
+
+  /**
+   * The oversample a segment is searched with: the explicit one, else what the segment's
+   * calibration gives for the target recall, else the fallback.
+   */
+  public float oversampleFor(LeafReader segment) {
+    if (!Float.isNaN(oversample) && !width.perSegment()) {
+      return oversample;
+    }
+    SegmentCalibration c = SegmentCalibration.of(segment, field);
+    if (c == null) {
+      return width.fallbackOversample();
+    }
+    return Math.min(MAX_OVERSAMPLE, Math.max(1f, c.oversampleFor(width.targetRecall())));
+  }
+
+  /**
+   * A query that asks for a recall becomes one whose segments are each searched with their own
+   * oversample; the rest is Lucene's rewrite (per-segment optimistic collection included).
+   */
+  @Override
+  public Query rewrite(IndexSearcher searcher) throws IOException {
+    if (!Float.isNaN(oversample)) {
+      return super.rewrite(searcher);
+    }
+    float widest = 1f;
+    for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+      widest = Math.max(widest, oversampleFor(leaf.reader()));
+    }
+    MatryoshkaKnnQuery perSegment = new MatryoshkaKnnQuery(field, query, topK, widest,
+        new Width(width.targetRecall(), width.fallbackOversample(), true), filter, rerank,
+        exactSearchThreshold);
+    return perSegment.rewrite(searcher);
+  }
+
+  @Override
+  protected KnnCollectorManager getKnnCollectorManager(int k, IndexSearcher searcher) {
+    if (!width.perSegment()) {
+      return super.getKnnCollectorManager(k, searcher);
+    }
+    return new KnnCollectorManager() {
+      private int candidatesIn(LeafReaderContext ctx) {
+        return candidates(topK, oversampleFor(ctx.reader()));
+      }
+
+      @Override
+      public KnnCollector newCollector(int visitedLimit, KnnSearchStrategy strategy, LeafReaderContext ctx) {
+        return new TopKnnCollector(candidatesIn(ctx), visitedLimit, strategy);
+      }
+
+      @Override
+      public KnnCollector newOptimisticCollector(int visitedLimit, KnnSearchStrategy strategy,
+          LeafReaderContext ctx, int perLeafK) {
+        // Lucene sized perLeafK for the widest segment's count; the same rule (the segment's
+        // expected share of the candidates plus 16 binomial standard deviations) for this one's
+        int own = candidatesIn(ctx);
+        double p = ctx.parent == null ? 1 : ctx.reader().maxDoc() / (double) Math.max(1, ctx.parent.reader().maxDoc());
+        int share = (int) Math.max(1, own * p + 16 * Math.sqrt(own * p * (1 - p)));
+        return new TopKnnCollector(Math.min(own, share), visitedLimit, strategy);
+      }
+
+      @Override
+      public boolean isOptimistic() {
+        return true;
+      }
+    };
   }
 
   /** How candidates are rescored. */
@@ -272,7 +431,7 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
     if (s == null || s.similarity() != similarity) {
       float[] v = VectorDomain.query(field, query, similarity);
       s = new Scored(similarity, v == query ? this
-          : new MatryoshkaKnnQuery(field, v, topK, oversample, filter, rerank, exactSearchThreshold));
+          : new MatryoshkaKnnQuery(field, v, topK, oversample, width, filter, rerank, exactSearchThreshold));
       scored = s;
     }
     return s.query();
@@ -376,7 +535,10 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
 
   @Override
   public String toString(String f) {
-    return "MatryoshkaKnnQuery[field=" + field + ", k=" + topK + ", oversample=" + oversample
+    return "MatryoshkaKnnQuery[field=" + field + ", k=" + topK
+        + (Float.isNaN(oversample) || width.perSegment()
+            ? ", targetRecall=" + width.targetRecall() + ", fallbackOversample=" + width.fallbackOversample()
+            : ", oversample=" + oversample)
         + switch (rerank) {
           case Rerank.Full full -> "";
           case Rerank.Depth d -> ", rerankDepth=" + d.depth();
@@ -391,12 +553,13 @@ public final class MatryoshkaKnnQuery extends KnnFloatVectorQuery {
       return false;
     }
     MatryoshkaKnnQuery that = (MatryoshkaKnnQuery) o;
-    return topK == that.topK && oversample == that.oversample && rerank.equals(that.rerank)
+    return topK == that.topK && Float.compare(oversample, that.oversample) == 0
+        && width.equals(that.width) && rerank.equals(that.rerank)
         && exactSearchThreshold == that.exactSearchThreshold;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(super.hashCode(), topK, oversample, rerank, exactSearchThreshold);
+    return Objects.hash(super.hashCode(), topK, oversample, width, rerank, exactSearchThreshold);
   }
 }

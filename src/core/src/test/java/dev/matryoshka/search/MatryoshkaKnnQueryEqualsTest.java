@@ -95,8 +95,11 @@ class MatryoshkaKnnQueryEqualsTest {
       assertTrue(a.getMessage().contains("[10, 20]") && a.getMessage().contains("got=30"), a.getMessage());
     }
     // a depth below k, a funnel as long as the vector, non-positive numbers, no strategy
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.rerankDepth(5));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.oversample(4).rerankDepth(5));
     assertTrue(e.getMessage().startsWith("rerank depth must be in [k, candidates] = [10, 40]; got=5"), e.getMessage());
+    // asking for a recall, each segment has its own candidate count: only k bounds the depth here
+    e = assertThrows(IllegalArgumentException.class, () -> q.rerankDepth(5));
+    assertTrue(e.getMessage().startsWith("rerank depth must be in [k, candidates] = [10, per segment]; got=5"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> q.funnel(128, 20));
     assertTrue(e.getMessage().contains("funnel dims must be in [1, 128); got=128"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> Rerank.funnel(0, 20));

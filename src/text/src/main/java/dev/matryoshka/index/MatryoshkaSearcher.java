@@ -41,21 +41,49 @@ public final class MatryoshkaSearcher implements Closeable {
   private final boolean hasText;
   private final dev.matryoshka.search.Calibration calibration;
 
-  private MatryoshkaSearcher(Directory dir, DirectoryReader reader) {
+  private MatryoshkaSearcher(Directory dir, DirectoryReader reader, Path path) {
     this.dir = dir;
     this.reader = reader;
     this.searcher = new IndexSearcher(reader);
     this.searcher.setSimilarity(TextAnalysis.bm25());
     // fixed for this reader: computed once, not per BM25/hybrid query
     this.hasText = org.apache.lucene.index.FieldInfos.getMergedFieldInfos(reader).fieldInfo(TextAnalysis.FIELD) != null;
-    this.userData = readUserData(reader);
+    Map<String, String> data = readUserData(reader);
+    if (IndexSettings.fromUserData(data) == null && path != null) {
+      // the last commit came from another application's writer, with its own user data: the
+      // settings' copy beside the index still says what the index is
+      Map<String, String> merged = new java.util.HashMap<>(SettingsFile.read(path));
+      merged.putAll(data);
+      data = Map.copyOf(merged);
+    }
+    this.userData = data;
     IndexSettings s = IndexSettings.fromUserData(userData);
     if (s == null) {
       throw new IllegalArgumentException("not a Matryoshka index (no settings in its commit)");
     }
     this.settings = s;
-    this.calibration = IndexCalibration.read(userData);
+    this.calibration = readCalibration(userData);
   }
+
+  /**
+   * The index-wide calibration of an older {@code index}/{@code tune}, or null. A damaged or
+   * unknown entry is no reason to refuse the index: it is ignored, and said once.
+   */
+  private static dev.matryoshka.search.Calibration readCalibration(Map<String, String> userData) {
+    try {
+      return IndexCalibration.read(userData);
+    } catch (RuntimeException e) {
+      String key = String.valueOf(userData.get(dev.matryoshka.search.Calibration.USER_DATA_KEY));
+      if (WARNED.add(key)) {
+        System.getLogger(MatryoshkaSearcher.class.getName()).log(System.Logger.Level.WARNING,
+            "ignoring the index's stored calibration (" + e.getMessage() + "); searches use each "
+                + "segment's own calibration");
+      }
+      return null;
+    }
+  }
+
+  private static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private static Map<String, String> readUserData(DirectoryReader r) {
     try {
@@ -81,7 +109,7 @@ public final class MatryoshkaSearcher implements Closeable {
       }
       DirectoryReader r = DirectoryReader.open(dir);
       try {
-        return new MatryoshkaSearcher(dir, r);
+        return new MatryoshkaSearcher(dir, r, path);
       } catch (IllegalArgumentException e) {
         r.close();
         throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
@@ -118,29 +146,46 @@ public final class MatryoshkaSearcher implements Closeable {
   }
 
   /**
-   * The oversample used when a caller gives none: the index's calibrated one, else {@link
-   * MatryoshkaKnnQuery#DEFAULT_OVERSAMPLE}.
+   * The oversample every segment is searched with when a caller gives none, or NaN when each
+   * segment picks its own. An index-wide calibration in the commit — stored by {@code tune}, which
+   * a user runs on purpose (with their own queries, at best), or by {@code index} before
+   * calibrations lived in the segments — is kept: its oversample applies to every segment.
+   * Otherwise searches ask for {@link MatryoshkaKnnQuery#DEFAULT_TARGET_RECALL}, and every segment
+   * maps it to an oversample from the calibration curve the codec measured when it wrote the
+   * segment.
    */
   public float defaultOversample() {
-    return calibration != null ? calibration.oversample() : MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE;
+    return calibration != null ? calibration.oversample() : Float.NaN;
   }
 
-  /** The query {@link #search(float[], int, Query)} runs: the default oversample. */
+  /** The query {@link #search(float[], int, Query)} runs: see {@link #defaultOversample()}. */
   public MatryoshkaKnnQuery query(float[] vector, int k, Query filter) {
-    return query(vector, k, defaultOversample(), filter);
+    float os = defaultOversample();
+    if (!Float.isNaN(os)) {
+      return query(vector, k, os, filter);
+    }
+    checkDims(vector);
+    return new MatryoshkaKnnQuery(settings.field(), vector, k).filter(filter);
   }
 
-  /** Top k by full-dimension similarity at the {@linkplain #defaultOversample() default oversample}. */
+  /** Top k by full-dimension similarity, as {@link #query(float[], int, Query)} builds the query. */
   public List<Hit> search(float[] vector, int k, Query filter) throws IOException {
-    return search(vector, k, defaultOversample(), filter);
+    return hits(searcher.search(query(vector, k, filter), k));
   }
 
-  /** Builds the query {@link #search} runs (an explicit oversample always wins). */
-  public MatryoshkaKnnQuery query(float[] vector, int k, float oversample, Query filter) {
+  private void checkDims(float[] vector) {
     if (vector.length != settings.dims()) {
       throw new IllegalArgumentException(
           "query vector has " + vector.length + " dims; the index has " + settings.dims());
     }
+  }
+
+  /** Builds the query {@link #search} runs (an explicit oversample always wins). */
+  public MatryoshkaKnnQuery query(float[] vector, int k, float oversample, Query filter) {
+    if (Float.isNaN(oversample)) {
+      return query(vector, k, filter); // "none given": the default
+    }
+    checkDims(vector);
     return new MatryoshkaKnnQuery(settings.field(), vector, k).oversample(oversample).filter(filter);
   }
 

@@ -46,9 +46,13 @@ public final class MatryoshkaWriter implements Closeable {
   private final Map<String, String> extraUserData = new HashMap<>();
 
   private final String analyzer;
+  /** The index directory, where the settings' copy ({@link SettingsFile}) lives. */
+  private final Path path;
 
-  private MatryoshkaWriter(Directory dir, IndexWriter writer, IndexSettings settings, String analyzer) {
+  private MatryoshkaWriter(Directory dir, IndexWriter writer, IndexSettings settings, String analyzer,
+      Path path) {
     this.analyzer = analyzer;
+    this.path = path;
     this.dir = dir;
     this.writer = writer;
     this.settings = settings;
@@ -82,6 +86,10 @@ public final class MatryoshkaWriter implements Closeable {
         previous = SegmentInfos.readLatestCommit(dir).getUserData();
         IndexSettings stored = IndexSettings.fromUserData(previous);
         if (stored == null) {
+          // another application's writer replaced the commit's user data: the copy beside it
+          stored = IndexSettings.fromUserData(SettingsFile.read(path));
+        }
+        if (stored == null) {
           throw new IllegalArgumentException(
               "index at " + path + " is not a Matryoshka index (no settings in its commit); "
                   + "choose another directory or pass --overwrite");
@@ -105,7 +113,7 @@ public final class MatryoshkaWriter implements Closeable {
       IndexWriterConfig iwc = config(settings, TextAnalysis.analyzer(chosen))
           .setOpenMode(overwrite ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
       IndexWriter w = new IndexWriter(dir, iwc);
-      MatryoshkaWriter mw = new MatryoshkaWriter(dir, w, settings, chosen);
+      MatryoshkaWriter mw = new MatryoshkaWriter(dir, w, settings, chosen, path);
       for (var e : previous.entrySet()) {
         if (!e.getKey().startsWith(IndexSettings.P)) {
           mw.extraUserData.put(e.getKey(), e.getValue());
@@ -222,7 +230,14 @@ public final class MatryoshkaWriter implements Closeable {
     data.putAll(settings.toUserData());
     data.put(TextAnalysis.ANALYZER_KEY, analyzer);
     writer.setLiveCommitData(data.entrySet());
-    return writer.commit();
+    long seq = writer.commit();
+    if (path != null) {
+      Map<String, String> own = settings.toUserData();
+      if (!own.equals(SettingsFile.read(path))) {
+        SettingsFile.write(path, own);
+      }
+    }
+    return seq;
   }
 
   /** Commits (with the current user data) and closes. */

@@ -22,14 +22,17 @@ import java.util.zip.GZIPInputStream;
 import picocli.CommandLine.Option;
 
 /**
- * Options of the oversample calibration that {@code index}, {@code reindex} and {@code tune} run
- * after writing, and the run itself: measure, print, store in the index's commit.
+ * Options of the index-wide oversample calibration, and the run itself: measure, print, store in
+ * the index's commit. {@code tune} runs it (with pseudo-queries from the corpus, or the user's
+ * {@code --queries}); {@code index} and {@code reindex} run it only when given {@code --queries},
+ * since every segment carries its own calibration curve, measured by the codec.
  */
 public final class CalibrationOptions {
 
   @Option(names = "--queries", paramLabel = "FILE",
-      description = "Calibration queries, JSONL: {\"text\": ...} (BEIR queries.jsonl works) or {\"vector\": [...]} "
-          + "(default: pseudo-queries made from the corpus).")
+      description = "Calibration queries, JSONL: {\"text\": ...} (BEIR queries.jsonl works) or {\"vector\": [...]}. "
+          + "Given to index/reindex, the index-wide oversample measured on them is stored and used for every "
+          + "segment; without it, each segment uses its own calibration (tune: pseudo-queries from the corpus).")
   Path queries;
 
   @Option(names = "--target-recall", defaultValue = "" + OversampleCalibrator.DEFAULT_TARGET_RECALL, paramLabel = "R",
@@ -43,7 +46,7 @@ public final class CalibrationOptions {
   @Option(names = "--calibration-k", defaultValue = "10", paramLabel = "K", description = "The k of the calibration's recall@k.")
   int k;
 
-  @Option(names = "--no-calibrate", description = "Do not calibrate (searches use the oversample of the last calibration, or 4).")
+  @Option(names = "--no-calibrate", description = "Do not run the index-wide calibration of --queries.")
   boolean skip;
 
   /** Checks the values before any work is done. */

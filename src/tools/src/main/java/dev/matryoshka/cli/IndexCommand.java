@@ -274,8 +274,10 @@ public final class IndexCommand implements Callable<Integer> {
         err.println("skipped: " + indexer.stats().skipped);
       }
     }
-    if (!calibration.skip) {
+    if (!calibration.skip && calibration.queries != null) {
       calibration.run(index, enc, err, false);
+    } else {
+      SegmentCalibrations.print(index, err);
     }
     return 0;
   }

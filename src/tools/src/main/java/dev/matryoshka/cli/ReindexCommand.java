@@ -147,9 +147,11 @@ public final class ReindexCommand implements Callable<Integer> {
         t.read(), t.written(), t.skippedTotal(), t.skipped().isEmpty() ? "" : " " + t.skipped(),
         s.encoderLoaded() ? "loaded (" + s.settings().modelName() + ")" : "not loaded");
     dev.matryoshka.search.Calibration cal = null;
-    if (!calibration.skip && isLocalIndex(to)) {
-      // a new index (or a re-prefixed, re-merged one) has its own curve: measure it again
+    if (!calibration.skip && calibration.queries != null && isLocalIndex(to)) {
+      // the user's own queries: an index-wide oversample measured on them
       cal = calibration.runWithIndexModel(java.nio.file.Path.of(to), modelOptions, err, false);
+    } else if (isLocalIndex(to)) {
+      SegmentCalibrations.print(java.nio.file.Path.of(to), err);
     }
     if (json) {
       ObjectNode n = new ObjectMapper().createObjectNode();

@@ -60,15 +60,8 @@ final class TextDemo {
         p.update(ix.stats().written);
       }
       p.finish();
-      // as 'index' does: measure the oversample this corpus and model need, store it with the index
-      dev.matryoshka.search.Calibration c;
-      try (var ms = dev.matryoshka.index.MatryoshkaSearcher.open(dir)) {
-        var q = dev.matryoshka.index.IndexCalibration.pseudoQueries(ms, dir, enc, 200, 42);
-        c = dev.matryoshka.index.IndexCalibration.measure(ms, q, 10,
-            dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL);
-      }
-      dev.matryoshka.index.IndexCalibration.store(dir, c);
-      out.println("Calibrated: " + c.summary());
+      // as 'index' does: the codec calibrated every segment as it wrote it
+      SegmentCalibrations.print(dir, new java.io.PrintWriter(out, true));
     }
     try (TextSearcher s = TextSearcher.open(dir, null, cmd.modelOptions.options())) {
       // the exact baseline scores the same stored full vectors the index reranks with
@@ -95,11 +88,19 @@ final class TextDemo {
       double exactPrefix = RetrievalEvaluator.exact(ds, qv, docVecs, ExactRetrieval.Similarity.COSINE, prefix).ndcgAt10();
       out.println();
       out.printf(Locale.ROOT, "nDCG@10 over %d queries: exact full-dim %.4f | exact %d-dim prefix only %.4f | "
-          + "index path (%d-dim graph + full rerank, calibrated oversample %s) %.4f = %.3fx exact%n",
-          qv.length, exact, prefix, exactPrefix, prefix, dev.matryoshka.search.Calibration.format(s.vectors().defaultOversample()), idx, idx / exact);
+          + "index path (%d-dim graph + full rerank, %s) %.4f = %.3fx exact%n",
+          qv.length, exact, prefix, exactPrefix, prefix, oversampleLabel(s.vectors()), idx, idx / exact);
       out.println("Try: bin/matryoshka search --index " + dir + " --query \"how do bees make honey\"");
       out.flush();
     }
     return 0;
+  }
+
+  /** How the index path's width was chosen, for the summary line. */
+  static String oversampleLabel(dev.matryoshka.index.MatryoshkaSearcher s) {
+    float os = s.defaultOversample();
+    return Float.isNaN(os)
+        ? "each segment's calibrated oversample for recall@10 " + dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL
+        : "oversample " + dev.matryoshka.search.Calibration.format(os);
   }
 }
