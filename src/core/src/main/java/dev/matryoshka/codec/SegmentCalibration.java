@@ -117,14 +117,21 @@ public record SegmentCalibration(int k, int queries, QueryKind queryKind, int ve
   }
 
   /**
-   * The smallest measured oversample whose recall reaches {@link #curveTarget}{@code (target)};
-   * the last measured one (the best this segment showed) when none does.
+   * The oversample at which the curve reaches {@link #curveTarget}{@code (target)}: between the
+   * last grid point below it and the first at or above it, interpolated linearly in recall (the
+   * curve is concave, so this leans to the smaller oversample by less than a grid step); the first
+   * grid point when it already reaches the target; the last measured one (the best this segment
+   * showed) when none does.
    */
   public float oversampleFor(double target) {
     double want = curveTarget(target);
     for (int i = 0; i < oversamples.length; i++) {
       if (recalls[i] >= want) {
-        return oversamples[i];
+        if (i == 0 || !(recalls[i] > recalls[i - 1])) {
+          return oversamples[i];
+        }
+        double t = (want - recalls[i - 1]) / (recalls[i] - recalls[i - 1]);
+        return (float) (oversamples[i - 1] + t * (oversamples[i] - oversamples[i - 1]));
       }
     }
     return oversamples[oversamples.length - 1];
