@@ -79,6 +79,12 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Rows to compute: vector (exact + index), bm25, hybrid, or all.")
   List<String> modes;
 
+  @Option(names = "--keep-self-hits",
+      description = "BEIR: keep a hit whose id equals the query's id. By default it is dropped, as MTEB does "
+          + "(ArguAna's queries are corpus documents; a no-op where no query id is a corpus id), and one more "
+          + "hit is fetched so the top 10 stay 10.")
+  boolean keepSelfHits;
+
   @Option(names = "--json", paramLabel = "OUT", description = "Write the JSON report here ('-' = stdout).")
   String json;
 
@@ -102,7 +108,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
     var opts = new EvalRunner.Options(modelOptions.modelOr(dev.matryoshka.encode.Models.DEFAULT_MODEL),
         modelOptions.options(), split, prefixDims == null ? 0 : prefixDims, dims, ads, os, curve == null ? new float[0] : curve, modes,
-        calibrateWith, targetRecall);
+        calibrateWith, targetRecall, keepSelfHits);
     for (String m : modes) {
       if (!List.of("vector", "bm25", "hybrid", "all").contains(m)) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
