@@ -46,17 +46,26 @@ public final class EvalRunner {
    * @param calibrateWith calibration queries when the oversample is NaN: {@code pseudo} or
    *     {@code split:NAME}
    * @param targetRecall the calibration's target recall@10 against exact search
+   * @param queryInstruction how BEIR queries are encoded: {@code on} (the model's query
+   *     instruction), {@code off} (as documents: the model's document prefix, empty for the bundled
+   *     models) or {@code auto} ({@link #instructQueries})
    * @param keepSelfHits keep a hit whose id equals the query's (BEIR's plain behaviour); false,
    *     the default, drops it as MTEB does ({@link BeirDataset#dropsSelfHits()})
    */
   public record Options(String model, EncoderOptions encoder, String split, int prefixDims,
       int[] dims, List<String> adapters, float oversample, float[] curve, List<String> modes,
-      String calibrateWith, double targetRecall, boolean keepSelfHits) {
+      String calibrateWith, double targetRecall, String queryInstruction, boolean keepSelfHits) {
+    public Options {
+      if (!List.of("on", "off", "auto").contains(queryInstruction)) {
+        throw new IllegalArgumentException("query instruction must be on, off or auto; got=" + queryInstruction);
+      }
+    }
+
     /** bge-small-en-v1.5, test split, the index's default prefix, dims 32..256, none + auto adapters, calibrated oversample, vector rows. */
     public static Options defaults() {
       return new Options(Models.DEFAULT_MODEL, EncoderOptions.defaults(), "test", 0,
           new int[] {32, 64, 128, 256}, List.of("none", "auto"), Float.NaN, new float[0], List.of("vector"),
-          EvalCalibration.PSEUDO, dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL, false);
+          EvalCalibration.PSEUDO, dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL, "auto", false);
     }
 
     /** These options with the prefix of the index path resolved for a model. */
@@ -67,7 +76,7 @@ public final class EvalRunner {
       int p = dev.matryoshka.index.IndexSettings.defaultPrefixDims(enc.info().dims(),
           enc.info().config().trainedForTruncation());
       return new Options(model, encoder, split, p, dims, adapters, oversample, curve, modes, calibrateWith,
-          targetRecall, keepSelfHits);
+          targetRecall, queryInstruction, keepSelfHits);
     }
 
     boolean wants(String mode) {
@@ -103,6 +112,24 @@ public final class EvalRunner {
     }
   }
 
+  /** Cache role of queries encoded as documents (no query instruction). */
+  static final String PLAIN_QUERY_ROLE = "plain-query";
+
+  /**
+   * Whether a BEIR dataset's queries get the model's query instruction: {@code on}/{@code off} as
+   * given; {@code auto} instructs them unless the queries are themselves corpus documents
+   * (ArguAna: an argument searching for its counter-argument is a symmetric, document-to-document
+   * task, and MTEB's figure for bge-small-en-v1.5 is reproduced without the instruction; see
+   * docs/quality.md).
+   */
+  public static boolean instructQueries(String queryInstruction, BeirDataset ds) {
+    return switch (queryInstruction) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> ds.queriesInCorpus() == 0;
+    };
+  }
+
   private static float[][] encode(EmbeddingCache cache, TextEncoder enc, String role, List<String> texts,
       PrintWriter log, Map<String, Double> seconds) throws IOException {
     long t0 = System.nanoTime();
@@ -128,7 +155,13 @@ public final class EvalRunner {
     }
     EmbeddingCache cache = EmbeddingCache.defaultCache();
     float[][] docs = encode(cache, enc, "document", ds.docTexts(), log, seconds);
-    float[][] queries = encode(cache, enc, "query", ds.queryTexts(), log, seconds);
+    boolean instruct = instructQueries(o.queryInstruction(), ds);
+    if (!instruct) {
+      log.println("queries encoded as documents, without the query instruction (--query-instruction "
+          + o.queryInstruction() + ")");
+    }
+    float[][] queries = instruct ? encode(cache, enc, "query", ds.queryTexts(), log, seconds)
+        : encode(cache, enc, PLAIN_QUERY_ROLE, ds.queryTexts(), log, seconds);
     int full = enc.info().dims();
     String fp = enc.info().fingerprint();
     EvalAdapters.Pairs pairs = o.adapters().stream().anyMatch(dev.matryoshka.index.AdapterBuilder::needsQueries) ? trainPairs(dir, ds, docs, cache, enc, log, seconds) : null;
