@@ -88,9 +88,10 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Rows to compute: vector (exact + index), bm25, hybrid, or all.")
   List<String> modes;
 
-  @Option(names = "--query-instruction", defaultValue = "auto", paramLabel = "auto|on|off",
-      description = "BEIR queries: on = encoded with the model's query instruction, off = encoded as documents; "
-          + "auto = on, except when the queries are themselves corpus documents (ArguAna), see docs/quality.md.")
+  @Option(names = "--query-instruction", defaultValue = "on", paramLabel = "on|off|auto",
+      description = "BEIR queries: on = encoded with the model's query instruction, off = encoded as documents "
+          + "(no instruction); auto = on, except when the queries are themselves corpus documents (ArguAna). "
+          + "See docs/quality.md.")
   String queryInstruction;
 
   @Option(names = "--keep-self-hits",
