@@ -68,16 +68,17 @@ public final class EvalCommand implements Callable<Integer> {
   List<String> adapters;
 
   @Option(names = "--oversample", paramLabel = "F",
-      description = "Oversample of the index row (default: calibrated on the index as 'index' does, see --calibrate-with).")
+      description = "Oversample of the index row (default: each segment's own for --target-recall, as searches do; see --calibrate-with).")
   Float oversample;
 
-  @Option(names = "--calibrate-with", defaultValue = "pseudo", paramLabel = "pseudo|split:NAME",
-      description = "Calibration queries for the index row: pseudo-queries from the corpus, or a BEIR split's "
-          + "query texts (never the evaluated split), e.g. split:train.")
+  @Option(names = "--calibrate-with", defaultValue = "segments", paramLabel = "segments|pseudo|split:NAME",
+      description = "How the index row's oversample is chosen: segments (the default path: each segment's "
+          + "calibration, measured by the codec), or an index-wide calibration as 'tune' makes it, on "
+          + "pseudo-queries from the corpus or a BEIR split's query texts (never the evaluated split), e.g. split:train.")
   String calibrateWith;
 
-  @Option(names = "--target-recall", defaultValue = "" + dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL,
-      paramLabel = "R", description = "Calibration target: recall@10 against exact full-dimension search, in (0, 1].")
+  @Option(names = "--target-recall", defaultValue = "" + dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL,
+      paramLabel = "R", description = "Recall@10 against exact full-dimension search the index row asks for, in (0, 1].")
   double targetRecall;
 
   @Option(names = "--oversample-curve", split = ",", paramLabel = "F,...",

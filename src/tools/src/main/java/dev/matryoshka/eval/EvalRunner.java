@@ -65,7 +65,7 @@ public final class EvalRunner {
     public static Options defaults() {
       return new Options(Models.DEFAULT_MODEL, EncoderOptions.defaults(), "test", 0,
           new int[] {32, 64, 128, 256}, List.of("none", "auto"), Float.NaN, new float[0], List.of("vector"),
-          EvalCalibration.PSEUDO, dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL, "on", false);
+          EvalCalibration.SEGMENTS, dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, "on", false);
     }
 
     /** These options with the prefix of the index path resolved for a model. */
@@ -200,7 +200,7 @@ public final class EvalRunner {
         seconds.put("index_build_" + spec, (System.nanoTime() - tb) / 1e9);
         try (MatryoshkaSearcher s = MatryoshkaSearcher.open(tmp)) {
           float os = o.oversample();
-          if (Float.isNaN(os)) {
+          if (Float.isNaN(os) && !o.calibrateWith().equals(EvalCalibration.SEGMENTS)) {
             long tc = System.nanoTime();
             var c = EvalCalibration.calibrate(s, dir, ds, o.calibrateWith(), a, enc, cache, o.targetRecall(), log);
             seconds.put("calibration_" + spec, (System.nanoTime() - tc) / 1e9);
@@ -219,7 +219,7 @@ public final class EvalRunner {
             seconds.put("hybrid_queries_" + spec, (System.nanoTime() - tq) / 1e9);
           }
           long tv = System.nanoTime();
-          RetrievalScores main = indexScores(s, ds, q, os);
+          RetrievalScores main = indexScores(s, ds, q, os, o.targetRecall());
           seconds.put("index_queries_" + spec, (System.nanoTime() - tv) / 1e9);
           if (o.wants("vector")) {
             rows.add(EvalReport.Row.retrieval("index", o.prefixDims(), label, main));
@@ -306,6 +306,12 @@ public final class EvalRunner {
   static RetrievalScores indexScores(MatryoshkaSearcher s, BeirDataset ds, float[][] q, float oversample)
       throws IOException {
     return scores(ds, (i, k) -> ids(s.search(q[i], k, oversample, null)));
+  }
+
+  /** At {@code oversample}, or (NaN) each segment's own for {@code target}: the library's default path. */
+  static RetrievalScores indexScores(MatryoshkaSearcher s, BeirDataset ds, float[][] q, float oversample,
+      double target) throws IOException {
+    return scores(ds, (i, k) -> ids(s.search(q[i], k, oversample, target, null)));
   }
 
   static RetrievalScores bm25Scores(MatryoshkaSearcher s, BeirDataset ds) throws IOException {

@@ -75,9 +75,9 @@ final class StsRetrieval {
       }
       try (MatryoshkaSearcher s = MatryoshkaSearcher.open(tmp)) {
         float os = oversample;
-        if (Float.isNaN(os)) {
+        if (Float.isNaN(os) && !calibrateWith.equals(EvalCalibration.SEGMENTS)) {
           if (!calibrateWith.equals(EvalCalibration.PSEUDO)) {
-            throw new IllegalArgumentException("STS has no query splits: --calibrate-with must be pseudo");
+            throw new IllegalArgumentException("STS has no query splits: --calibrate-with must be segments or pseudo");
           }
           Calibration c = EvalCalibration.pseudo(s, texts, adapter, enc, cache, target, log);
           calibrations.put(label, c);
@@ -101,8 +101,8 @@ final class StsRetrieval {
           List<String> exact = drop(self, ids(s, s.indexSearcher().search(exactQuery(s, q, 100 + extra), 100 + extra)), 100);
           exact10.put(qid, exact.subList(0, Math.min(10, exact.size())));
           exact100.put(qid, exact);
-          index10.put(qid, drop(self, s.search(q, 10 + extra, chosen, null).stream().map(MatryoshkaSearcher.Hit::id).toList(), 10));
-          index100.put(qid, drop(self, s.search(q, 100 + extra, chosen, null).stream().map(MatryoshkaSearcher.Hit::id).toList(), 100));
+          index10.put(qid, drop(self, s.search(q, 10 + extra, chosen, target, null).stream().map(MatryoshkaSearcher.Hit::id).toList(), 10));
+          index100.put(qid, drop(self, s.search(q, 100 + extra, chosen, target, null).stream().map(MatryoshkaSearcher.Hit::id).toList(), 100));
         }
         return List.of(row("exact", dims, label, exact10, exact100, qrels),
             row("index", prefixDims, label, index10, index100, qrels));

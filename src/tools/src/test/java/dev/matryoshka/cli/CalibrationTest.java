@@ -126,8 +126,8 @@ class CalibrationTest {
     JsonNode root = new ObjectMapper().readTree(r.out());
     assertTrue(root.get("calibration").isNull());
     JsonNode c = root.get("segment_calibrations").get(0);
-    assertEquals(0.97, c.get("target_recall").asDouble(), 1e-9);
-    assertEquals("document_leave_one_out", c.get("query_kind").asText());
+    assertEquals(dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, c.get("target_recall").asDouble(), 1e-9);
+    assertEquals("noise_one", c.get("query_kind").asText());
     assertTrue(c.get("curve").size() >= 1);
     assertTrue(c.get("oversample").asDouble() >= 1);
     CliTest.Result text = run("inspect", "--index", matryoshkaIdx.toString());
