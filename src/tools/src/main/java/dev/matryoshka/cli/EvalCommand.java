@@ -41,6 +41,11 @@ public final class EvalCommand implements Callable<Integer> {
       description = "BEIR or STS folder (several, comma-separated or repeated, only with --calibration-study).")
   List<Path> datasets;
 
+  @Option(names = "--growth", paramLabel = "N",
+      description = "Instead of the rows: index a tenth of the BEIR corpus, append the rest in N batches, "
+          + "and print the default path's nDCG@10 against exact after every step (no tune).")
+  Integer growth;
+
   @Option(names = "--calibration-study",
       description = "Instead of the quality rows: recall@10 against exact search of the default index path "
           + "(auto adapter, default prefix, one segment) at every calibration oversample, for the real test "
@@ -146,12 +151,24 @@ public final class EvalCommand implements Callable<Integer> {
     if (calibrationStudy) {
       return study(opts, err);
     }
+    if (growth != null) {
+      if (!EvalRunner.isBeir(dataset)) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--growth needs a BEIR folder (corpus.jsonl, queries.jsonl, qrels/); got " + dataset);
+      }
+      var out = spec.commandLine().getOut();
+      var steps = dev.matryoshka.eval.GrowthEval.run(dataset, opts, growth, out, err);
+      double worst = steps.stream().mapToDouble(dev.matryoshka.eval.GrowthEval.Step::ratio).min().orElse(Double.NaN);
+      out.printf(Locale.ROOT, "worst step: %.3fx exact%n", worst);
+      out.flush();
+      return 0;
+    }
     EvalRunner.Result r = EvalRunner.run(dataset, opts, err);
     var out = spec.commandLine().getOut();
     if (!"-".equals(json)) {
       out.println(r.report().toTable());
       r.calibrations().forEach((a, c) -> out.println("calibration, adapter " + a + ": " + c.summary()));
-      printDefault(out, r);
+      printDefault(out, r, oversample, targetRecall);
       if (!r.curve().isEmpty()) {
         out.println("index path (prefix " + r.prefixDims() + " + full rerank) by oversample:");
         out.println("adapter              oversample  ndcg_at_10  recall_at_100  mrr_at_10");
@@ -253,12 +270,12 @@ public final class EvalCommand implements Callable<Integer> {
   }
 
   /** One line per default path: the row a user gets with no flags, against exact full-dim search. */
-  private static void printDefault(java.io.PrintWriter out, EvalRunner.Result r) {
+  private static void printDefault(java.io.PrintWriter out, EvalRunner.Result r, Float oversample, double targetRecall) {
     String a = r.defaultAdapter();
-    Calibration c = a == null ? null : r.calibrations().get(a);
-    if (c == null) {
+    if (a == null) {
       return;
     }
+    Calibration c = r.calibrations().get(a);
     Double exact = null;
     Double index = null;
     int full = r.report().rows().stream().mapToInt(EvalReport.Row::dims).max().orElse(0);
@@ -274,8 +291,11 @@ public final class EvalCommand implements Callable<Integer> {
       }
     }
     if (exact != null && index != null) {
-      out.printf(Locale.ROOT, "default path (adapter %s, calibrated oversample %s): nDCG@10 %.4f = %.3fx exact full-dim %.4f%n",
-          a, Calibration.format(c.oversample()), index, index / exact, exact);
+      String width = c != null ? "index-wide calibrated oversample " + Calibration.format(c.oversample())
+          : oversample != null ? "oversample " + Calibration.format(oversample)
+          : "each segment's calibrated oversample for recall@10 " + targetRecall;
+      out.printf(Locale.ROOT, "default path (adapter %s, %s): nDCG@10 %.4f = %.3fx exact full-dim %.4f%n",
+          a, width, index, index / exact, exact);
     }
   }
 }
