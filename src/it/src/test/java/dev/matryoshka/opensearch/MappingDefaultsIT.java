@@ -68,7 +68,8 @@ class MappingDefaultsIT {
   @Test
   void minimalMappingOnOneShardKeepsExactQuality() {
     rest.ok("PUT", "/defaults-1", Json.index(1, 0, MINIMAL));
-    JsonNode emb = rest.ok("GET", "/defaults-1/_mapping?include_defaults=true", null).findValue("emb");
+    JsonNode emb = rest.ok("GET", "/defaults-1/_mapping/field/emb?include_defaults=true", null)
+        .findValue("mapping").path("emb");
     assertEquals(192, emb.path("prefix_dims").asInt(), "bge-small's default prefix: " + emb);
     assertEquals(0.97, emb.path("target_recall").asDouble(), 1e-9, emb.toString());
     assertTrue(emb.path("oversample").isNull(), "no mapping oversample: per-segment calibration; " + emb);

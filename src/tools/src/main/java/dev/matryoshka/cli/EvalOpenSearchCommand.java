@@ -144,7 +144,8 @@ public final class EvalOpenSearchCommand implements Callable<Integer> {
         "mappings", Map.of("properties", Map.of("text", Map.of("type", "text"), "emb", field))));
     client.json("PUT", "/_ingest/pipeline/" + pipeline, Map.of("processors",
         List.of(Map.of("matryoshka_embed", Map.of("field", "text", "target_field", "emb", "model", model)))));
-    JsonNode applied = client.json("GET", "/" + index + "/_mapping?include_defaults=true", null).findValue("emb");
+    JsonNode applied = client.json("GET", "/" + index + "/_mapping/field/emb?include_defaults=true", null)
+        .findValue("mapping").path("emb");
     out.printf(Locale.ROOT, "%s: %,d documents, %,d queries; index %s, %d shard(s); field as the node applies it:%n"
             + "  prefix_dims %s, target_recall %s, oversample %s, adapter %s, model %s%n",
         ds.name(), docs.size(), queries.size(), index, shards, applied.path("prefix_dims").asText(),
