@@ -52,31 +52,36 @@ public record SegmentCalibration(int k, int queries, QueryKind queryKind, int ve
    */
   public enum QueryKind {
     /**
-     * Document vectors as queries, each one's own document left out of the truth and the results.
-     * In distribution, so optimistic: the margin makes the curve answer for a third of the target's
-     * miss rate.
+     * {@link CalibrationQueries.Kind#NOISE_ONE}: a document's unit vector plus a random unit
+     * direction, the document itself left out. The study in docs/calibration.md found it the one
+     * generator whose curve held for real queries on every corpus measured.
      */
-    DOCUMENT_LEAVE_ONE_OUT(0, 3.0);
+    NOISE_ONE(1, CalibrationQueries.Kind.NOISE_ONE);
 
     private final int wire;
-    private final double missMargin;
+    private final CalibrationQueries.Kind generator;
 
-    QueryKind(int wire, double missMargin) {
+    QueryKind(int wire, CalibrationQueries.Kind generator) {
       this.wire = wire;
-      this.missMargin = missMargin;
+      this.generator = generator;
     }
 
-    /** Number stored in the file. */
+    /** Number stored in the file (0 is reserved: never written). */
     public int wire() {
       return wire;
     }
 
+    /** The generator of these queries. */
+    public CalibrationQueries.Kind generator() {
+      return generator;
+    }
+
     /**
-     * Factor by which real queries miss more than these calibration queries: the curve is asked
-     * for a miss rate of {@code (1 - target) / missMargin}.
+     * Factor by which real queries may miss more than these calibration queries: the curve is
+     * asked for a miss rate of {@code (1 - target) / missMargin}.
      */
     public double missMargin() {
-      return missMargin;
+      return CalibrationQueries.MISS_MARGIN;
     }
 
     /** The kind with this wire number, or null when this version does not know it. */
@@ -117,14 +122,21 @@ public record SegmentCalibration(int k, int queries, QueryKind queryKind, int ve
   }
 
   /**
-   * The smallest measured oversample whose recall reaches {@link #curveTarget}{@code (target)};
-   * the last measured one (the best this segment showed) when none does.
+   * The oversample at which the curve reaches {@link #curveTarget}{@code (target)}: between the
+   * last grid point below it and the first at or above it, interpolated linearly in recall (the
+   * curve is concave, so this leans to the smaller oversample by less than a grid step); the first
+   * grid point when it already reaches the target; the last measured one (the best this segment
+   * showed) when none does.
    */
   public float oversampleFor(double target) {
     double want = curveTarget(target);
     for (int i = 0; i < oversamples.length; i++) {
       if (recalls[i] >= want) {
-        return oversamples[i];
+        if (i == 0 || !(recalls[i] > recalls[i - 1])) {
+          return oversamples[i];
+        }
+        double t = (want - recalls[i - 1]) / (recalls[i] - recalls[i - 1]);
+        return (float) (oversamples[i - 1] + t * (oversamples[i] - oversamples[i - 1]));
       }
     }
     return oversamples[oversamples.length - 1];

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.apache.lucene.codecs.KnnVectorsReader;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FloatVectorValues;
@@ -57,13 +56,12 @@ final class SegmentCalibrator {
     for (int d = it.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
       docToOrd[d] = it.index();
     }
-    // queries: document vectors, each one's own document left out (see QueryKind)
-    int q = Math.min(QUERIES, n);
-    int[] self = sample(n, q, SEED);
-    float[][] queries = new float[q][];
-    for (int i = 0; i < q; i++) {
-      queries[i] = full.vectorValue(self[i]).clone();
-    }
+    // queries generated from the segment's vectors, each one's anchor document left out
+    SegmentCalibration.QueryKind kind = SegmentCalibration.QueryKind.NOISE_ONE;
+    CalibrationQueries.Queries generated = CalibrationQueries.generate(kind.generator(), full, sim, QUERIES, SEED);
+    float[][] queries = generated.vectors();
+    int q = queries.length;
+    int[] self = generated.excluded();
     int[][] truth = exactTopK(full, sim, queries, self);
 
     List<Float> os = new ArrayList<>();
@@ -80,7 +78,7 @@ final class SegmentCalibrator {
       long hits = 0;
       long wanted = 0;
       for (int i = 0; i < q; i++) {
-        // one more candidate than asked, as the query's own document takes a place
+        // one more candidate than asked, as the query's anchor document may take a place
         TopKnnCollector c = new TopKnnCollector(candidates + 1, Integer.MAX_VALUE);
         reader.search(field.name, queries[i], c, all);
         TopDocs td = c.topDocs();
@@ -105,23 +103,7 @@ final class SegmentCalibrator {
       osArr[i] = os.get(i);
       rArr[i] = recalls.get(i);
     }
-    return new SegmentCalibration(K, q, SegmentCalibration.QueryKind.DOCUMENT_LEAVE_ONE_OUT, n, osArr, rArr);
-  }
-
-  /** A seeded sample of {@code q} distinct ordinals of {@code 0..n-1} (partial Fisher-Yates). */
-  static int[] sample(int n, int q, long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    int[] all = new int[n];
-    for (int i = 0; i < n; i++) {
-      all[i] = i;
-    }
-    for (int i = 0; i < q; i++) {
-      int j = i + r.nextInt(n - i);
-      int t = all[i];
-      all[i] = all[j];
-      all[j] = t;
-    }
-    return Arrays.copyOf(all, q);
+    return new SegmentCalibration(K, q, kind, n, osArr, rArr);
   }
 
   /** Each query's exact top K ordinals at full dimension, its own ordinal excluded. */

@@ -168,6 +168,25 @@ public final class MatryoshkaSearcher implements Closeable {
     return new MatryoshkaKnnQuery(settings.field(), vector, k).filter(filter);
   }
 
+  /**
+   * The query at an explicit oversample, or, when {@code oversample} is NaN, asking every
+   * segment for {@code targetRecall} (NaN: {@link MatryoshkaKnnQuery#DEFAULT_TARGET_RECALL}).
+   */
+  public MatryoshkaKnnQuery query(float[] vector, int k, float oversample, double targetRecall, Query filter) {
+    if (!Float.isNaN(oversample)) {
+      return query(vector, k, oversample, filter);
+    }
+    checkDims(vector);
+    MatryoshkaKnnQuery q = new MatryoshkaKnnQuery(settings.field(), vector, k).filter(filter);
+    return Double.isNaN(targetRecall) ? q : q.targetRecall(targetRecall);
+  }
+
+  /** Top k as {@link #query(float[], int, float, double, Query)} builds the query. */
+  public List<Hit> search(float[] vector, int k, float oversample, double targetRecall, Query filter)
+      throws IOException {
+    return hits(searcher.search(query(vector, k, oversample, targetRecall, filter), k));
+  }
+
   /** Top k by full-dimension similarity, as {@link #query(float[], int, Query)} builds the query. */
   public List<Hit> search(float[] vector, int k, Query filter) throws IOException {
     return hits(searcher.search(query(vector, k, filter), k));

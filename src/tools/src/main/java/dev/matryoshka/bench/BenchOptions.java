@@ -75,7 +75,21 @@ public record BenchOptions(
     int trainQueries,
     List<Integer> rerankDepth,
     List<Integer> lucenePrefixBits,
-    long decodedGraphMaxBytes) {
+    long decodedGraphMaxBytes,
+    List<Double> targetRecall) {
+
+  /** As the canonical constructor, with no target-recall settings. */
+  public BenchOptions(String regime, String dataset, int docs, int dims, int queries, int k, int threads,
+      int passes, int segments, List<Integer> prefixDims, List<Float> oversample, List<Integer> kPrime,
+      List<Float> quantOversample, int funnelDims, List<String> systems, long memoryLimit, String searchHeap,
+      String workDir, String cacheDir, String model, String adapter, long seed, int clusters, int maxConn,
+      int beamWidth, List<String> prefixQuantization, int trainQueries, List<Integer> rerankDepth,
+      List<Integer> lucenePrefixBits, long decodedGraphMaxBytes) {
+    this(regime, dataset, docs, dims, queries, k, threads, passes, segments, prefixDims, oversample, kPrime,
+        quantOversample, funnelDims, systems, memoryLimit, searchHeap, workDir, cacheDir, model, adapter, seed,
+        clusters, maxConn, beamWidth, prefixQuantization, trainQueries, rerankDepth, lucenePrefixBits,
+        decodedGraphMaxBytes, List.of());
+  }
 
   /** As the canonical constructor, with the library's default decoded-graph budget. */
   public BenchOptions(String regime, String dataset, int docs, int dims, int queries, int k, int threads,
@@ -91,6 +105,10 @@ public record BenchOptions(
 
   /** Checks ranges; messages name the option. */
   public BenchOptions {
+    targetRecall = targetRecall == null ? List.of() : List.copyOf(targetRecall);
+    for (double t : targetRecall) {
+      check(t > 0 && t <= 1, "--target-recall values must be in (0, 1]; got=" + t);
+    }
     check(decodedGraphMaxBytes >= -1,
         "--decoded-graph-max-bytes must be >= 0 (0 = always off-heap); got=" + decodedGraphMaxBytes);
     check(trainQueries >= 0, "--train-queries must be >= 0; got=" + trainQueries);

@@ -88,6 +88,13 @@ public final class SearchPhase {
             }
           }
         }
+        for (double t : o.targetRecall()) {
+          float os = widestOversample(idx, t);
+          int c = candidates(k, os);
+          out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(),
+              "p=" + p + (idx.int8Prefix() ? " int8" : "") + " target=" + t + " (os<=" + fmt(Math.round(os * 10) / 10f) + ")",
+              c, os, 0, 0, 0, t));
+        }
         if (o.runs(BenchSystem.MATRYOSHKA_FUNNEL) && p == funnelPrefix(o) && !idx.int8Prefix()
             && o.funnelDims() > p && o.funnelDims() < o.dims()) {
           for (float os : o.oversample()) {
@@ -113,6 +120,24 @@ public final class SearchPhase {
       case EXACT -> {}
     }
     return out;
+  }
+
+  /**
+   * The widest oversample any segment of the index picks for {@code target} from its calibration
+   * (what a target-recall setting reads at most per segment).
+   */
+  static float widestOversample(BuiltIndex idx, double target) {
+    try (var dir = org.apache.lucene.store.FSDirectory.open(java.nio.file.Path.of(idx.path()));
+        var r = org.apache.lucene.index.DirectoryReader.open(dir)) {
+      float widest = 1f;
+      var q = new dev.matryoshka.search.MatryoshkaKnnQuery(BenchSystem.FIELD, new float[] {1f}, 10).targetRecall(target);
+      for (var leaf : r.leaves()) {
+        widest = Math.max(widest, q.oversampleFor(leaf.reader()));
+      }
+      return widest;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The prefix index the funnel runs on: 64 if built, else the smallest. */

@@ -19,10 +19,19 @@ import org.apache.lucene.search.RescoreTopNQuery;
  * @param funnelKeep candidates kept after the funnel stage; for matryoshka-prefix, the rerank
  *     depth (0 = every candidate)
  * @param prefixDims prefix length searched by {@code lucene-sq-prefix-rescore}, else 0
+ * @param targetRecall for matryoshka-prefix, the recall the query asks for (each segment picks
+ *     its own oversample from its calibration; {@code candidates} is then the widest segment's),
+ *     else NaN
  */
 public record Setting(
     String system, String index, String label, int candidates, float oversample, int funnelDims,
-    int funnelKeep, int prefixDims) {
+    int funnelKeep, int prefixDims, double targetRecall) {
+
+  /** A setting with an explicit candidate count. */
+  public Setting(String system, String index, String label, int candidates, float oversample,
+      int funnelDims, int funnelKeep, int prefixDims) {
+    this(system, index, label, candidates, oversample, funnelDims, funnelKeep, prefixDims, Double.NaN);
+  }
 
   /** The query this setting runs for one query vector. */
   Query query(float[] q, int k) {
@@ -32,8 +41,9 @@ public record Setting(
       case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_INT4_RESCORE, LUCENE_HNSW_1BIT_RESCORE ->
           RescoreTopNQuery.createFullPrecisionRescorerQuery(
               new KnnFloatVectorQuery(f, q, candidates), q, f, k);
-      case MATRYOSHKA_PREFIX, MATRYOSHKA_FUNNEL ->
-          new MatryoshkaKnnQuery(f, q, k).oversample(oversample).rerank(rerank());
+      case MATRYOSHKA_PREFIX, MATRYOSHKA_FUNNEL -> Double.isNaN(targetRecall)
+          ? new MatryoshkaKnnQuery(f, q, k).oversample(oversample).rerank(rerank())
+          : new MatryoshkaKnnQuery(f, q, k).targetRecall(targetRecall).rerank(rerank());
       case LUCENE_SQ_PREFIX_RESCORE -> new PrefixRescoreQuery(BenchSystem.PREFIX_FIELD,
           IndexBuilder.prefix(q, prefixDims), candidates, f, q, k);
       case EXACT -> throw new IllegalStateException("exact is not a Lucene query");

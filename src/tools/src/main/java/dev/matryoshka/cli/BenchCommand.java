@@ -81,6 +81,12 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Oversample factors of matryoshka-prefix and lucene-sq-prefix-rescore.")
   List<Float> oversample;
 
+  @Option(names = "--target-recall", split = ",", paramLabel = "R",
+      description = "matryoshka-prefix settings that ask for a recall@k instead of an oversample "
+          + "(the default path: each segment maps it to its own oversample from its calibration), "
+          + "e.g. 0.9,0.95,0.97,0.99. Default: none.")
+  List<Double> targetRecall = new java.util.ArrayList<>();
+
   @Option(names = "--k-prime", split = ",", defaultValue = "10,20,40,80,160,320",
       description = "Candidate list sizes k' of lucene-hnsw-float32.")
   List<Integer> kPrime;
@@ -241,7 +247,8 @@ public final class BenchCommand implements Callable<Integer> {
           prefixDims, oversample, kPrime, quantOversample, funnelDims, systems,
           parseBytes("--memory-limit", memoryLimit), searchHeap, work.toString(), cache.toString(), model, rotate ? "rotation" : adapter,
           seed, clusters, maxConn, beamWidth, prefixQuantization, trainQueries, rerankDepth, lucenePrefixBits,
-          decodedGraphMaxBytes == null ? -1 : parseBytes("--decoded-graph-max-bytes", decodedGraphMaxBytes));
+          decodedGraphMaxBytes == null ? -1 : parseBytes("--decoded-graph-max-bytes", decodedGraphMaxBytes),
+          targetRecall);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

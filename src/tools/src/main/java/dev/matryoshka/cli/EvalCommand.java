@@ -37,8 +37,17 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "BEIR or STS folder.")
-  Path dataset;
+  @Option(names = "--dataset", required = true, split = ",", paramLabel = "DIR",
+      description = "BEIR or STS folder (several, comma-separated or repeated, only with --calibration-study).")
+  List<Path> datasets;
+
+  @Option(names = "--calibration-study",
+      description = "Instead of the quality rows: recall@10 against exact search of the default index path "
+          + "(auto adapter, default prefix, one segment) at every calibration oversample, for the real test "
+          + "queries, today's text pseudo-queries and each generator of queries from document vectors "
+          + "(dev.matryoshka.codec.CalibrationQueries); the oversample each picks per target; with several "
+          + "datasets, the miss margin each generator needs, checked leave-one-corpus-out. See docs/calibration.md.")
+  boolean calibrationStudy;
 
   @Option(names = "--split", defaultValue = "test", description = "BEIR qrels split.")
   String split;
@@ -59,16 +68,17 @@ public final class EvalCommand implements Callable<Integer> {
   List<String> adapters;
 
   @Option(names = "--oversample", paramLabel = "F",
-      description = "Oversample of the index row (default: calibrated on the index as 'index' does, see --calibrate-with).")
+      description = "Oversample of the index row (default: each segment's own for --target-recall, as searches do; see --calibrate-with).")
   Float oversample;
 
-  @Option(names = "--calibrate-with", defaultValue = "pseudo", paramLabel = "pseudo|split:NAME",
-      description = "Calibration queries for the index row: pseudo-queries from the corpus, or a BEIR split's "
-          + "query texts (never the evaluated split), e.g. split:train.")
+  @Option(names = "--calibrate-with", defaultValue = "segments", paramLabel = "segments|pseudo|split:NAME",
+      description = "How the index row's oversample is chosen: segments (the default path: each segment's "
+          + "calibration, measured by the codec), or an index-wide calibration as 'tune' makes it, on "
+          + "pseudo-queries from the corpus or a BEIR split's query texts (never the evaluated split), e.g. split:train.")
   String calibrateWith;
 
-  @Option(names = "--target-recall", defaultValue = "" + dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL,
-      paramLabel = "R", description = "Calibration target: recall@10 against exact full-dimension search, in (0, 1].")
+  @Option(names = "--target-recall", defaultValue = "" + dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL,
+      paramLabel = "R", description = "Recall@10 against exact full-dimension search the index row asks for, in (0, 1].")
   double targetRecall;
 
   @Option(names = "--oversample-curve", split = ",", paramLabel = "F,...",
@@ -79,6 +89,18 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Rows to compute: vector (exact + index), bm25, hybrid, or all.")
   List<String> modes;
 
+  @Option(names = "--query-instruction", defaultValue = "on", paramLabel = "on|off|auto",
+      description = "BEIR queries: on = encoded with the model's query instruction, off = encoded as documents "
+          + "(no instruction); auto = on, except when the queries are themselves corpus documents (ArguAna). "
+          + "See docs/quality.md.")
+  String queryInstruction;
+
+  @Option(names = "--keep-self-hits",
+      description = "BEIR: keep a hit whose id equals the query's id. By default it is dropped, as MTEB does "
+          + "(ArguAna's queries are corpus documents; a no-op where no query id is a corpus id), and one more "
+          + "hit is fetched so the top 10 stay 10.")
+  boolean keepSelfHits;
+
   @Option(names = "--json", paramLabel = "OUT", description = "Write the JSON report here ('-' = stdout).")
   String json;
 
@@ -87,13 +109,24 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!Files.exists(dataset)) {
-      throw new CliException("dataset not found: " + dataset);
+    for (Path d : datasets) {
+      if (!Files.exists(d)) {
+        throw new CliException("dataset not found: " + d);
+      }
     }
+    if (datasets.size() > 1 && !calibrationStudy) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "one --dataset at a time (several only with --calibration-study); got " + datasets.size());
+    }
+    Path dataset = datasets.get(0);
     List<String> ads = new ArrayList<>();
     ads.add("none");
     for (String a : adapters) if (!ads.contains(a)) ads.add(a);
     float os = oversample == null ? Float.NaN : oversample;
+    if (!List.of("auto", "on", "off").contains(queryInstruction)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--query-instruction must be auto, on or off; got=" + queryInstruction);
+    }
     try {
       MatryoshkaKnnQuery.candidates(10, oversample == null ? 1f : oversample);
       dev.matryoshka.search.Calibration.checkTarget(targetRecall);
@@ -102,7 +135,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
     var opts = new EvalRunner.Options(modelOptions.modelOr(dev.matryoshka.encode.Models.DEFAULT_MODEL),
         modelOptions.options(), split, prefixDims == null ? 0 : prefixDims, dims, ads, os, curve == null ? new float[0] : curve, modes,
-        calibrateWith, targetRecall);
+        calibrateWith, targetRecall, queryInstruction, keepSelfHits);
     for (String m : modes) {
       if (!List.of("vector", "bm25", "hybrid", "all").contains(m)) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -110,6 +143,9 @@ public final class EvalCommand implements Callable<Integer> {
       }
     }
     var err = spec.commandLine().getErr();
+    if (calibrationStudy) {
+      return study(opts, err);
+    }
     EvalRunner.Result r = EvalRunner.run(dataset, opts, err);
     var out = spec.commandLine().getOut();
     if (!"-".equals(json)) {
@@ -185,6 +221,32 @@ public final class EvalCommand implements Callable<Integer> {
         Plot.xy(curvePlot, rep.dataset() + ": index path vs oversample", "oversample",
             "nDCG@10 / calibration recall@10", Plot.Scale.LINEAR, series);
         err.println("wrote " + curvePlot);
+      }
+    }
+    return 0;
+  }
+
+  private int study(EvalRunner.Options opts, java.io.PrintWriter err) throws Exception {
+    var out = spec.commandLine().getOut();
+    List<dev.matryoshka.eval.CalibrationStudy.Result> rs = new ArrayList<>();
+    for (Path d : datasets) {
+      var r = dev.matryoshka.eval.CalibrationStudy.run(d, opts, err);
+      rs.add(r);
+      out.println(dev.matryoshka.eval.CalibrationStudy.table(r));
+      out.flush();
+    }
+    if (rs.size() > 1) {
+      out.println(dev.matryoshka.eval.CalibrationStudy.crossCheck(rs));
+    }
+    out.flush();
+    if (json != null) {
+      String text = dev.matryoshka.eval.CalibrationStudy.json(rs);
+      if ("-".equals(json)) {
+        out.println(text);
+        out.flush();
+      } else {
+        Files.writeString(Path.of(json), text + "\n");
+        err.println("wrote " + json);
       }
     }
     return 0;

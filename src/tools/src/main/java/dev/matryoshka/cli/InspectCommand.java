@@ -66,6 +66,30 @@ public final class InspectCommand implements Callable<Integer> {
         root.put("deleted_docs", r.numDeletedDocs());
         root.put("segments", r.leaves().size());
         FieldInfos fis = FieldInfos.getMergedFieldInfos(r);
+        // each segment's own calibration, per vector field, as the codec measured it
+        var segs = root.putArray("segment_calibrations");
+        for (var leaf : r.leaves()) {
+          for (FieldInfo fi : leaf.reader().getFieldInfos()) {
+            if (fi.getVectorDimension() == 0) {
+              continue;
+            }
+            ObjectNode sc = segs.addObject().put("segment", leaf.ord).put("field", fi.name)
+                .put("docs", leaf.reader().maxDoc());
+            var c = dev.matryoshka.codec.SegmentCalibration.of(leaf.reader(), fi.name);
+            if (c == null) {
+              sc.putNull("oversample");
+              continue;
+            }
+            sc.put("oversample", c.oversampleFor(dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL))
+                .put("target_recall", dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL)
+                .put("queries", c.queries()).put("query_kind", c.queryKind().name().toLowerCase(Locale.ROOT))
+                .put("k", c.k());
+            var curve = sc.putArray("curve");
+            for (int i = 0; i < c.oversamples().length; i++) {
+              curve.addObject().put("oversample", c.oversamples()[i]).put("recall", c.recalls()[i]);
+            }
+          }
+        }
         var fields = root.putArray("fields");
         for (FieldInfo fi : fis) {
           ObjectNode f = fields.addObject().put("name", fi.name);
@@ -144,8 +168,16 @@ public final class InspectCommand implements Callable<Integer> {
             s.get("model_fingerprint").isNull() ? "" : " sha256:" + s.get("model_fingerprint").asText().substring(0, 16));
         out.printf(Locale.ROOT, "adapter    %s%n", s.get("adapter").asText());
         out.printf(Locale.ROOT, "oversample %s%n", cal == null
-            ? "never calibrated (searches use " + dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE + "; run 'tune')"
-            : cal.summary());
+            ? "per segment, for recall@10 " + dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL
+                + " (each segment's calibration, below)"
+            : "index-wide " + cal.summary());
+      }
+      out.println("segments");
+      for (var sc : root.get("segment_calibrations")) {
+        out.printf(Locale.ROOT, "  %-3d %-12s %,10d docs  %s%n", sc.get("segment").asInt(), sc.get("field").asText(),
+            sc.get("docs").asLong(), sc.get("oversample").isNull() ? "no calibration (small, or written before calibrations)"
+                : String.format(Locale.ROOT, "oversample %.2f for recall@10 %.2f", sc.get("oversample").asDouble(),
+                    sc.get("target_recall").asDouble()));
       }
       out.println("fields");
       for (var f : root.get("fields")) {

@@ -68,18 +68,29 @@ public final class BeirDataset {
   private final List<Document> docs;
   private final List<Query> queries;
   private final Map<String, Map<String, Integer>> qrels;
+  private final int queriesInCorpus;
+  private final boolean dropSelfHits;
 
   private BeirDataset(
       String name,
       String split,
       List<Document> docs,
       List<Query> queries,
-      Map<String, Map<String, Integer>> qrels) {
+      Map<String, Map<String, Integer>> qrels,
+      boolean dropSelfHits) {
     this.name = name;
     this.split = split;
     this.docs = docs;
     this.queries = queries;
     this.qrels = qrels;
+    this.dropSelfHits = dropSelfHits;
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (Document d : docs) ids.add(d.id());
+    int n = 0;
+    for (Query q : queries) {
+      if (ids.contains(q.id())) n++;
+    }
+    this.queriesInCorpus = n;
   }
 
   /**
@@ -124,7 +135,53 @@ public final class BeirDataset {
         split,
         Collections.unmodifiableList(docs),
         Collections.unmodifiableList(queries),
-        Collections.unmodifiableMap(qrels));
+        Collections.unmodifiableMap(qrels),
+        true);
+  }
+
+  /**
+   * This dataset with self-hits kept: a query that is itself a corpus document may find itself
+   * (BEIR's plain behaviour), instead of MTEB's rule ({@link #dropsSelfHits()}).
+   */
+  public BeirDataset keepingSelfHits() {
+    return new BeirDataset(name, split, docs, queries, qrels, false);
+  }
+
+  /** How many of the split's queries have an id that is also a corpus document's id. */
+  public int queriesInCorpus() {
+    return queriesInCorpus;
+  }
+
+  /**
+   * True when rankings drop the query's own document: some query ids are corpus ids (ArguAna,
+   * whose queries are arguments from the corpus) and self-hits were not {@linkplain
+   * #keepingSelfHits() kept}. MTEB's retrieval evaluation drops a hit whose id equals the query's
+   * on every dataset; where no id coincides that is a no-op, so this is on by default.
+   */
+  public boolean dropsSelfHits() {
+    return dropSelfHits && queriesInCorpus > 0;
+  }
+
+  /** Hits to fetch so that {@code k} remain after {@link #ranking}: {@code k + 1} when self-hits are dropped. */
+  public int fetch(int k) {
+    return dropsSelfHits() ? k + 1 : k;
+  }
+
+  /**
+   * A ranking as scored: without the document whose id is {@code queryId} when {@link
+   * #dropsSelfHits()}, cut to {@code k}.
+   *
+   * @param ranked document ids, best first, usually {@link #fetch}{@code (k)} of them
+   */
+  public List<String> ranking(String queryId, List<String> ranked, int k) {
+    List<String> out = new ArrayList<>(Math.min(k, ranked.size()));
+    boolean drop = dropsSelfHits();
+    for (String id : ranked) {
+      if (out.size() == k) break;
+      if (drop && id.equals(queryId)) continue;
+      out.add(id);
+    }
+    return out;
   }
 
   /** The dataset's folder name, e.g. {@code scifact}. */
@@ -166,7 +223,9 @@ public final class BeirDataset {
   public String toString() {
     return "BeirDataset(name=" + name + ", split=" + split + ", docs=" + docs.size()
         + ", queries=" + queries.size() + ", judgments="
-        + qrels.values().stream().mapToInt(Map::size).sum() + ")";
+        + qrels.values().stream().mapToInt(Map::size).sum()
+        + (queriesInCorpus > 0 ? ", queriesInCorpus=" + queriesInCorpus + (dropsSelfHits() ? " (self-hits dropped)" : " (self-hits kept)") : "")
+        + ")";
   }
 
   private static Map<String, Map<String, Integer>> readQrels(Path file) throws IOException {

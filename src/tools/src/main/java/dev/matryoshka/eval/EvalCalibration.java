@@ -26,6 +26,8 @@ final class EvalCalibration {
 
   /** Where calibration queries come from: {@code pseudo} (default) or {@code split:NAME}. */
   static final String PSEUDO = "pseudo";
+  /** The default: no index-wide calibration; each segment's own, measured by the codec. */
+  static final String SEGMENTS = "segments";
 
   /** Seed shared with {@code index}/{@code tune}, so the same corpus gives the same snippets. */
   static final long SEED = 42;

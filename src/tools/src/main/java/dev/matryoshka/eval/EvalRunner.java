@@ -46,15 +46,26 @@ public final class EvalRunner {
    * @param calibrateWith calibration queries when the oversample is NaN: {@code pseudo} or
    *     {@code split:NAME}
    * @param targetRecall the calibration's target recall@10 against exact search
+   * @param queryInstruction how BEIR queries are encoded: {@code on} (the model's query
+   *     instruction), {@code off} (as documents: the model's document prefix, empty for the bundled
+   *     models) or {@code auto} ({@link #instructQueries})
+   * @param keepSelfHits keep a hit whose id equals the query's (BEIR's plain behaviour); false,
+   *     the default, drops it as MTEB does ({@link BeirDataset#dropsSelfHits()})
    */
   public record Options(String model, EncoderOptions encoder, String split, int prefixDims,
       int[] dims, List<String> adapters, float oversample, float[] curve, List<String> modes,
-      String calibrateWith, double targetRecall) {
+      String calibrateWith, double targetRecall, String queryInstruction, boolean keepSelfHits) {
+    public Options {
+      if (!List.of("on", "off", "auto").contains(queryInstruction)) {
+        throw new IllegalArgumentException("query instruction must be on, off or auto; got=" + queryInstruction);
+      }
+    }
+
     /** bge-small-en-v1.5, test split, the index's default prefix, dims 32..256, none + auto adapters, calibrated oversample, vector rows. */
     public static Options defaults() {
       return new Options(Models.DEFAULT_MODEL, EncoderOptions.defaults(), "test", 0,
           new int[] {32, 64, 128, 256}, List.of("none", "auto"), Float.NaN, new float[0], List.of("vector"),
-          EvalCalibration.PSEUDO, dev.matryoshka.search.OversampleCalibrator.DEFAULT_TARGET_RECALL);
+          EvalCalibration.SEGMENTS, dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, "on", false);
     }
 
     /** These options with the prefix of the index path resolved for a model. */
@@ -65,7 +76,7 @@ public final class EvalRunner {
       int p = dev.matryoshka.index.IndexSettings.defaultPrefixDims(enc.info().dims(),
           enc.info().config().trainedForTruncation());
       return new Options(model, encoder, split, p, dims, adapters, oversample, curve, modes, calibrateWith,
-          targetRecall);
+          targetRecall, queryInstruction, keepSelfHits);
     }
 
     boolean wants(String mode) {
@@ -101,6 +112,24 @@ public final class EvalRunner {
     }
   }
 
+  /** Cache role of queries encoded as documents (no query instruction). */
+  static final String PLAIN_QUERY_ROLE = "plain-query";
+
+  /**
+   * Whether a BEIR dataset's queries get the model's query instruction: {@code on}/{@code off} as
+   * given; {@code auto} instructs them unless the queries are themselves corpus documents
+   * (ArguAna: an argument searching for its counter-argument is a symmetric, document-to-document
+   * task). Which of the two reproduces MTEB's ArguAna figure for bge-small-en-v1.5 is measured in
+   * docs/quality.md; the default stays {@code on}.
+   */
+  public static boolean instructQueries(String queryInstruction, BeirDataset ds) {
+    return switch (queryInstruction) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> ds.queriesInCorpus() == 0;
+    };
+  }
+
   private static float[][] encode(EmbeddingCache cache, TextEncoder enc, String role, List<String> texts,
       PrintWriter log, Map<String, Double> seconds) throws IOException {
     long t0 = System.nanoTime();
@@ -116,9 +145,23 @@ public final class EvalRunner {
   private static Result beir(Path dir, Options o, TextEncoder enc, PrintWriter log,
       Map<String, Double> seconds) throws IOException {
     BeirDataset ds = BeirDataset.load(dir, o.split());
+    if (o.keepSelfHits()) {
+      ds = ds.keepingSelfHits();
+    }
+    if (ds.queriesInCorpus() > 0) {
+      log.printf(Locale.ROOT, "%,d of %,d queries are corpus documents: their own document is %s%n",
+          ds.queriesInCorpus(), ds.queries().size(),
+          ds.dropsSelfHits() ? "dropped from every ranking (MTEB's rule; --keep-self-hits keeps it)" : "kept (--keep-self-hits)");
+    }
     EmbeddingCache cache = EmbeddingCache.defaultCache();
     float[][] docs = encode(cache, enc, "document", ds.docTexts(), log, seconds);
-    float[][] queries = encode(cache, enc, "query", ds.queryTexts(), log, seconds);
+    boolean instruct = instructQueries(o.queryInstruction(), ds);
+    if (!instruct) {
+      log.println("queries encoded as documents, without the query instruction (--query-instruction "
+          + o.queryInstruction() + ")");
+    }
+    float[][] queries = instruct ? encode(cache, enc, "query", ds.queryTexts(), log, seconds)
+        : encode(cache, enc, PLAIN_QUERY_ROLE, ds.queryTexts(), log, seconds);
     int full = enc.info().dims();
     String fp = enc.info().fingerprint();
     EvalAdapters.Pairs pairs = o.adapters().stream().anyMatch(dev.matryoshka.index.AdapterBuilder::needsQueries) ? trainPairs(dir, ds, docs, cache, enc, log, seconds) : null;
@@ -157,7 +200,7 @@ public final class EvalRunner {
         seconds.put("index_build_" + spec, (System.nanoTime() - tb) / 1e9);
         try (MatryoshkaSearcher s = MatryoshkaSearcher.open(tmp)) {
           float os = o.oversample();
-          if (Float.isNaN(os)) {
+          if (Float.isNaN(os) && !o.calibrateWith().equals(EvalCalibration.SEGMENTS)) {
             long tc = System.nanoTime();
             var c = EvalCalibration.calibrate(s, dir, ds, o.calibrateWith(), a, enc, cache, o.targetRecall(), log);
             seconds.put("calibration_" + spec, (System.nanoTime() - tc) / 1e9);
@@ -176,7 +219,7 @@ public final class EvalRunner {
             seconds.put("hybrid_queries_" + spec, (System.nanoTime() - tq) / 1e9);
           }
           long tv = System.nanoTime();
-          RetrievalScores main = indexScores(s, ds, q, os);
+          RetrievalScores main = indexScores(s, ds, q, os, o.targetRecall());
           seconds.put("index_queries_" + spec, (System.nanoTime() - tv) / 1e9);
           if (o.wants("vector")) {
             rows.add(EvalReport.Row.retrieval("index", o.prefixDims(), label, main));
@@ -250,8 +293,9 @@ public final class EvalRunner {
     Map<String, List<String>> top100 = new HashMap<>();
     for (int i = 0; i < ds.queries().size(); i++) {
       String qid = ds.queries().get(i).id();
-      top10.put(qid, ranker.top(i, 10));
-      top100.put(qid, ranker.top(i, 100));
+      // a query that is a corpus document drops itself (MTEB's rule): one more hit keeps 10 and 100
+      top10.put(qid, ds.ranking(qid, ranker.top(i, ds.fetch(10)), 10));
+      top100.put(qid, ds.ranking(qid, ranker.top(i, ds.fetch(100)), 100));
     }
     RetrievalScores a = Metrics.evaluate(top10, ds.qrels());
     RetrievalScores b = Metrics.evaluate(top100, ds.qrels());
@@ -264,10 +308,16 @@ public final class EvalRunner {
     return scores(ds, (i, k) -> ids(s.search(q[i], k, oversample, null)));
   }
 
+  /** At {@code oversample}, or (NaN) each segment's own for {@code target}: the library's default path. */
+  static RetrievalScores indexScores(MatryoshkaSearcher s, BeirDataset ds, float[][] q, float oversample,
+      double target) throws IOException {
+    return scores(ds, (i, k) -> ids(s.search(q[i], k, oversample, target, null)));
+  }
+
   static RetrievalScores bm25Scores(MatryoshkaSearcher s, BeirDataset ds) throws IOException {
     Map<String, List<String>> runs = new HashMap<>();
     for (var q : ds.queries()) {
-      runs.put(q.id(), ids(s.bm25(q.text(), 100, null)));
+      runs.put(q.id(), ds.ranking(q.id(), ids(s.bm25(q.text(), ds.fetch(100), null)), 100));
     }
     return Metrics.evaluate(runs, ds.qrels());
   }
@@ -317,7 +367,7 @@ public final class EvalRunner {
       if (o.wants("vector")) {
         long tv = System.nanoTime();
         rows.addAll(StsRetrieval.rows(ds, e1, e2, a, EvalAdapters.label(spec), o.prefixDims(), o.oversample(),
-            o.calibrateWith(), o.targetRecall(), enc, cache, calibrations, log));
+            o.calibrateWith(), o.targetRecall(), enc, cache, calibrations, o.keepSelfHits(), log));
         seconds.put("sts_retrieval_" + spec, (System.nanoTime() - tv) / 1e9);
       }
     }

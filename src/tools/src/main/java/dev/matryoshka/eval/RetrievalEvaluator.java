@@ -20,7 +20,8 @@ public final class RetrievalEvaluator {
 
   /**
    * Exact top-{@value ExactRetrieval#DEFAULT_K} search on {@code dims}-prefixes, then the standard
-   * metrics.
+   * metrics. A query's own document is left out when the dataset {@linkplain
+   * BeirDataset#dropsSelfHits() drops self-hits} (one more hit is fetched, so 100 remain).
    *
    * @param queryVecs row {@code i} embeds {@code ds.queries().get(i)}
    * @param docVecs row {@code i} embeds {@code ds.docs().get(i)}
@@ -36,20 +37,22 @@ public final class RetrievalEvaluator {
     checkRows("queryVecs", queryVecs, ds.queries().size());
     checkRows("docVecs", docVecs, ds.docs().size());
     ExactRetrieval.Hits[] hits =
-        new ExactRetrieval(docVecs, similarity, dims).search(queryVecs, ExactRetrieval.DEFAULT_K);
+        new ExactRetrieval(docVecs, similarity, dims).search(queryVecs, ds.fetch(ExactRetrieval.DEFAULT_K));
     List<List<String>> rankings = new ArrayList<>(hits.length);
-    for (ExactRetrieval.Hits h : hits) {
-      List<String> ids = new ArrayList<>(h.docs().length);
-      for (int d : h.docs()) {
+    for (int q = 0; q < hits.length; q++) {
+      List<String> ids = new ArrayList<>(hits[q].docs().length);
+      for (int d : hits[q].docs()) {
         ids.add(ds.docs().get(d).id());
       }
-      rankings.add(ids);
+      rankings.add(ds.ranking(ds.queries().get(q).id(), ids, ExactRetrieval.DEFAULT_K));
     }
     return evaluate(ds, rankings);
   }
 
   /**
-   * Scores rankings made by any system.
+   * Scores rankings made by any system. A query's own document is removed when the dataset
+   * {@linkplain BeirDataset#dropsSelfHits() drops self-hits}; fetch {@link BeirDataset#fetch} hits
+   * so that enough remain.
    *
    * @param rankings entry {@code i} is the ranked document ids (best first) for {@code
    *     ds.queries().get(i)}; at least 100 long for a full recall@100
@@ -63,7 +66,8 @@ public final class RetrievalEvaluator {
     }
     Map<String, List<String>> runs = new HashMap<>();
     for (int i = 0; i < rankings.size(); i++) {
-      runs.put(ds.queries().get(i).id(), rankings.get(i));
+      String qid = ds.queries().get(i).id();
+      runs.put(qid, ds.ranking(qid, rankings.get(i), Integer.MAX_VALUE));
     }
     return Metrics.evaluate(runs, ds.qrels());
   }

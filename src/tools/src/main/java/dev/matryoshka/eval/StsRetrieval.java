@@ -24,6 +24,11 @@ import java.util.Map;
  * sentence) with one relevant document (its second). nDCG@10 of exact full-dimension search and of
  * the index path at the calibrated oversample are compared. Both sides are encoded as documents,
  * as STS is symmetric (and as the Spearman rows do).
+ *
+ * <p>A query's own sentence is a document too, and it would always be the top hit (cosine 1). As
+ * MTEB does for BEIR datasets whose queries are corpus documents (ArguAna), that self-hit is
+ * dropped from every ranking, one more hit being fetched so the top 10 stay 10, unless self-hits
+ * are kept ({@code --keep-self-hits}).
  */
 final class StsRetrieval {
   private StsRetrieval() {}
@@ -34,8 +39,8 @@ final class StsRetrieval {
   /** The exact and index rows for one adapter; the calibration lands in {@code calibrations}. */
   static List<EvalReport.Row> rows(StsDataset ds, float[][] e1, float[][] e2, Adapter adapter,
       String label, int prefixDims, float oversample, String calibrateWith, double target,
-      TextEncoder enc, EmbeddingCache cache, Map<String, Calibration> calibrations, PrintWriter log)
-      throws IOException {
+      TextEncoder enc, EmbeddingCache cache, Map<String, Calibration> calibrations, boolean keepSelfHits,
+      PrintWriter log) throws IOException {
     Map<String, Integer> docOf = new LinkedHashMap<>();
     List<float[]> docs = new ArrayList<>();
     List<String> texts = new ArrayList<>();
@@ -70,9 +75,9 @@ final class StsRetrieval {
       }
       try (MatryoshkaSearcher s = MatryoshkaSearcher.open(tmp)) {
         float os = oversample;
-        if (Float.isNaN(os)) {
+        if (Float.isNaN(os) && !calibrateWith.equals(EvalCalibration.SEGMENTS)) {
           if (!calibrateWith.equals(EvalCalibration.PSEUDO)) {
-            throw new IllegalArgumentException("STS has no query splits: --calibrate-with must be pseudo");
+            throw new IllegalArgumentException("STS has no query splits: --calibrate-with must be segments or pseudo");
           }
           Calibration c = EvalCalibration.pseudo(s, texts, adapter, enc, cache, target, log);
           calibrations.put(label, c);
@@ -90,12 +95,14 @@ final class StsRetrieval {
           }
           float[] q = queries.get(qi++);
           String qid = "q" + i;
+          String self = keepSelfHits ? null : "d" + docOf.get(ds.sentences1().get(i));
+          int extra = self == null ? 0 : 1;
           // exact search ranks by full-dim score alone, so its top 10 is the head of its top 100
-          List<String> exact = ids(s, s.indexSearcher().search(exactQuery(s, q, 100), 100));
+          List<String> exact = drop(self, ids(s, s.indexSearcher().search(exactQuery(s, q, 100 + extra), 100 + extra)), 100);
           exact10.put(qid, exact.subList(0, Math.min(10, exact.size())));
           exact100.put(qid, exact);
-          index10.put(qid, s.search(q, 10, chosen, null).stream().map(MatryoshkaSearcher.Hit::id).toList());
-          index100.put(qid, s.search(q, 100, chosen, null).stream().map(MatryoshkaSearcher.Hit::id).toList());
+          index10.put(qid, drop(self, s.search(q, 10 + extra, chosen, target, null).stream().map(MatryoshkaSearcher.Hit::id).toList(), 10));
+          index100.put(qid, drop(self, s.search(q, 100 + extra, chosen, target, null).stream().map(MatryoshkaSearcher.Hit::id).toList(), 100));
         }
         return List.of(row("exact", dims, label, exact10, exact100, qrels),
             row("index", prefixDims, label, index10, index100, qrels));
@@ -105,6 +112,16 @@ final class StsRetrieval {
         for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
       }
     }
+  }
+
+  /** {@code ranked} without {@code self} (null: nothing dropped), cut to {@code k}. */
+  static List<String> drop(String self, List<String> ranked, int k) {
+    List<String> out = new ArrayList<>(k);
+    for (String id : ranked) {
+      if (out.size() == k) break;
+      if (!id.equals(self)) out.add(id);
+    }
+    return out;
   }
 
   private static MatryoshkaKnnQuery exactQuery(MatryoshkaSearcher s, float[] q, int k) {

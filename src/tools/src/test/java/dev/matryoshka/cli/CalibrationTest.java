@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The calibrated oversample: {@code index} measures and stores it, {@code search} and the
- * searcher use it when no oversample is given, {@code tune} recalibrates, {@code inspect} shows
- * it, and bad input leaves the index as it was.
+ * The calibrated oversample: every segment carries its own curve (measured by the codec as
+ * {@code index} writes it), {@code search} and the searcher use it when no oversample is given,
+ * {@code tune} stores an index-wide one that then wins, {@code inspect} shows both, and bad input
+ * leaves the index as it was.
  */
 class CalibrationTest {
 
@@ -60,49 +61,57 @@ class CalibrationTest {
     Path idx = tmp.resolve(name + "-idx");
     CliTest.Result r = run("index", "--input", f.toString(), "--index", idx.toString(), "--prefix-dims", "16");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.err().contains("calibrated in"), r.err());
+    assertTrue(r.err().contains("calibration: 1 segment(s)"), r.err());
+    assertFalse(r.err().contains("calibrated in"), "no index-wide calibration without --queries: " + r.err());
     assertTrue(r.err().contains("adapter none"), "precomputed vectors get no adapter by default: " + r.err());
     return idx;
   }
 
+  /** The one segment's calibration of an index written by {@code index}. */
+  static dev.matryoshka.codec.SegmentCalibration segmentCalibration(MatryoshkaSearcher s) {
+    var leaves = s.indexSearcher().getIndexReader().leaves();
+    assertEquals(1, leaves.size());
+    return dev.matryoshka.codec.SegmentCalibration.of(leaves.get(0).reader(), s.settings().field());
+  }
+
   @Test
   void matryoshkaShapedVectorsNeedASmallerOversampleThanRotatedOnes() throws Exception {
-    Calibration m;
-    Calibration rot;
+    dev.matryoshka.codec.SegmentCalibration m;
+    dev.matryoshka.codec.SegmentCalibration rot;
     try (MatryoshkaSearcher s = MatryoshkaSearcher.open(matryoshkaIdx)) {
-      m = s.calibration();
+      assertNull(s.calibration(), "no index-wide calibration");
+      m = segmentCalibration(s);
     }
     try (MatryoshkaSearcher s = MatryoshkaSearcher.open(rotatedIdx)) {
-      rot = s.calibration();
+      rot = segmentCalibration(s);
     }
     assertNotNull(m);
     assertNotNull(rot);
     System.out.println("CalibrationTest: Matryoshka-shaped " + m.summary());
     System.out.println("CalibrationTest: rotated           " + rot.summary());
-    assertEquals("document-vectors", m.source());
     assertEquals(200, m.queries());
-    assertTrue(m.reached());
-    assertTrue(m.recallAt(m.oversample()) >= 0.97);
-    assertTrue(m.oversample() < rot.oversample(),
-        "Matryoshka-shaped " + m.oversample() + " vs rotated " + rot.oversample());
-    // the chosen point is the first that reached the target
-    for (Calibration.Point p : m.curve()) {
-      if (p.oversample() < m.oversample()) assertTrue(p.recall() < 0.97, p.toString());
-    }
+    assertEquals(N, m.vectors());
+    double t = dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL;
+    assertTrue(m.reaches(t));
+    assertTrue(m.oversampleFor(t) < rot.oversampleFor(t),
+        "Matryoshka-shaped " + m.oversampleFor(t) + " vs rotated " + rot.oversampleFor(t));
   }
 
   @Test
-  void searchWithoutOversampleUsesTheCalibratedOne() throws Exception {
+  void searchWithoutOversampleUsesEachSegmentsCalibration() throws Exception {
     float os;
     try (MatryoshkaSearcher s = MatryoshkaSearcher.open(rotatedIdx)) {
-      os = s.defaultOversample();
-      assertEquals(s.calibration().oversample(), os);
-      assertEquals(os, s.query(rotated[0], 10, null).getOversample());
+      assertTrue(Float.isNaN(s.defaultOversample()), "each segment picks its own");
+      var q = s.query(rotated[0], 10, null);
+      assertTrue(Float.isNaN(q.getOversample()));
+      assertEquals(dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, q.getTargetRecall());
+      os = q.oversampleFor(s.indexSearcher().getIndexReader().leaves().get(0).reader());
+      assertEquals(segmentCalibration(s).oversampleFor(q.getTargetRecall()), os);
     }
     float[] q = SyntheticVectors.generate(1, DIMS, 32, 77L)[0];
     String dflt = run("search", "--index", rotatedIdx.toString(), "--vector-json", json(q), "--json").out();
     String same = run("search", "--index", rotatedIdx.toString(), "--vector-json", json(q), "--json",
-        "--oversample", Calibration.format(os)).out();
+        "--oversample", Float.toString(os)).out();
     String low = run("search", "--index", rotatedIdx.toString(), "--vector-json", json(q), "--json",
         "--oversample", "1").out();
     assertEquals(same, dflt);
@@ -114,9 +123,11 @@ class CalibrationTest {
   void inspectShowsTheCalibration() throws Exception {
     CliTest.Result r = run("inspect", "--index", matryoshkaIdx.toString(), "--json");
     assertEquals(0, r.code(), r.err());
-    JsonNode c = new ObjectMapper().readTree(r.out()).get("calibration");
-    assertEquals(0.97, c.get("target_recall").asDouble(), 1e-9);
-    assertEquals("document-vectors", c.get("source").asText());
+    JsonNode root = new ObjectMapper().readTree(r.out());
+    assertTrue(root.get("calibration").isNull());
+    JsonNode c = root.get("segment_calibrations").get(0);
+    assertEquals(dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, c.get("target_recall").asDouble(), 1e-9);
+    assertEquals("noise_one", c.get("query_kind").asText());
     assertTrue(c.get("curve").size() >= 1);
     assertTrue(c.get("oversample").asDouble() >= 1);
     CliTest.Result text = run("inspect", "--index", matryoshkaIdx.toString());
@@ -202,7 +213,7 @@ class CalibrationTest {
     Path idx = tmp.resolve("five-idx");
     CliTest.Result r = run("index", "--input", f.toString(), "--index", idx.toString(), "--prefix-dims", "16");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.err().contains("calibration skipped: the index has 5 documents, fewer than the calibration's k=10"), r.err());
+    assertTrue(r.err().contains("segment 0 (5 docs): no calibration (searched exactly when small"), r.err());
     Map<String, String> before = userData(idx);
     r = run("tune", "--index", idx.toString());
     assertEquals(1, r.code());

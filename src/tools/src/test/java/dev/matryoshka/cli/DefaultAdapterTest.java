@@ -75,7 +75,7 @@ class DefaultAdapterTest {
         "--model", trained.toString());
     assertEquals(0, a.code(), a.err());
     assertTrue(a.err().contains("adapter none"), a.err());
-    assertTrue(a.err().contains("calibrated in"), a.err());
+    assertTrue(a.err().contains("calibration: 1 segment(s)"), a.err());
     CliTest.Result b = run("index", "--input", corpus.toString(), "--index", tmp.resolve("b").toString(),
         "--model", silent.toString());
     assertEquals(0, b.code(), b.err());
@@ -93,7 +93,8 @@ class DefaultAdapterTest {
     assertTrue(new ObjectMapper().readTree(kw.out()).get("hits").size() > 0, kw.out());
     JsonNode ins = new ObjectMapper().readTree(run("inspect", "--index", tmp.resolve("b").toString(), "--json").out());
     assertEquals("rotation-centered", ins.get("settings").get("adapter").asText());
-    assertEquals("pseudo-queries", ins.get("calibration").get("source").asText());
+    assertTrue(ins.get("calibration").isNull(), "no index-wide calibration: each segment has its own");
+    assertTrue(ins.get("segment_calibrations").get(0).get("oversample").asDouble() >= 1, ins.toString());
     // the default prefix follows the model: half of 384 dims for the one not trained for
     // truncation, 64 for the Matryoshka-trained one
     assertEquals(192, ins.get("settings").get("prefix_dims").asInt());
