@@ -71,7 +71,7 @@ class MappingDefaultsIT {
     JsonNode emb = rest.ok("GET", "/defaults-1/_mapping/field/emb?include_defaults=true", null)
         .findValue("mapping").path("emb");
     assertEquals(192, emb.path("prefix_dims").asInt(), "bge-small's default prefix: " + emb);
-    assertEquals(0.97, emb.path("target_recall").asDouble(), 1e-9, emb.toString());
+    assertEquals(dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, emb.path("target_recall").asDouble(), 1e-9, emb.toString());
     assertTrue(emb.path("oversample").isNull(), "no mapping oversample: per-segment calibration; " + emb);
     JsonNode given = rest.ok("GET", "/defaults-1/_mapping", null).findValue("emb");
     assertFalse(given.has("prefix_dims") || given.has("oversample") || given.has("target_recall"),

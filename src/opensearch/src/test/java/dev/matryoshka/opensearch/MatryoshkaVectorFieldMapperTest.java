@@ -159,7 +159,7 @@ class MatryoshkaVectorFieldMapperTest {
     String given = print(minimal, false);
     assertEquals("{\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":384,\"model\":\"bge-small-en-v1.5\"}}", given);
     String all = print(minimal, true);
-    assertTrue(all.contains("\"prefix_dims\":192") && all.contains("\"target_recall\":0.97") && all.contains("\"oversample\":null"), all);
+    assertTrue(all.contains("\"prefix_dims\":192") && all.contains("\"target_recall\":" + MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL) && all.contains("\"oversample\":null"), all);
     // printed and parsed again: the same field (what every node does with the cluster's mapping)
     var again = mapper(given.substring(given.indexOf(':') + 1, given.length() - 1));
     assertEquals(192, again.type().prefixDims());

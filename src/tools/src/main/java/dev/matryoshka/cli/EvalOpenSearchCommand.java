@@ -88,6 +88,12 @@ public final class EvalOpenSearchCommand implements Callable<Integer> {
   @Option(names = "--bulk-size", defaultValue = "64", paramLabel = "N", description = "Documents per bulk request.")
   int bulkSize;
 
+  @Option(names = "--local-vectors",
+      description = "Send the document vectors encoded here (the exact side's, same encoder and model) in the bulk "
+          + "requests instead of text through the pipeline: the node's query path at its defaults, without "
+          + "encoding the corpus on the node (hours on a busy small machine).")
+  boolean localVectors;
+
   @Option(names = "--target-recall", paramLabel = "R",
       description = "Send target_recall with every query (default: none, the field's).")
   Double targetRecall;
@@ -146,9 +152,10 @@ public final class EvalOpenSearchCommand implements Callable<Integer> {
         List.of(Map.of("matryoshka_embed", Map.of("field", "text", "target_field", "emb", "model", model)))));
     JsonNode applied = client.json("GET", "/" + index + "/_mapping/field/emb?include_defaults=true", null)
         .findValue("mapping").path("emb");
-    out.printf(Locale.ROOT, "%s: %,d documents, %,d queries; index %s, %d shard(s); field as the node applies it:%n"
+    out.printf(Locale.ROOT, "%s: %,d documents (%s), %,d queries; index %s, %d shard(s); field as the node applies it:%n"
             + "  prefix_dims %s, target_recall %s, oversample %s, adapter %s, model %s%n",
-        ds.name(), docs.size(), queries.size(), index, shards, applied.path("prefix_dims").asText(),
+        ds.name(), docs.size(), localVectors ? "vectors encoded here, in bulk requests" : "text through the pipeline",
+        queries.size(), index, shards, applied.path("prefix_dims").asText(),
         applied.path("target_recall").asText(), applied.path("oversample").asText(), applied.path("adapter").asText(),
         applied.path("model").asText());
     out.println("stage      docs  segments  nDCG@10  exact nDCG@10  ratio   recall@10 vs exact  index s  search s");
@@ -164,9 +171,12 @@ public final class EvalOpenSearchCommand implements Callable<Integer> {
         StringBuilder bulk = new StringBuilder();
         for (int i = b; i < Math.min(to, b + bulkSize); i++) {
           bulk.append(JSON.writeValueAsString(Map.of("index", Map.of("_index", index, "_id", docs.get(i).id())))).append('\n');
-          bulk.append(JSON.writeValueAsString(Map.of("text", docs.get(i).encodingText()))).append('\n');
+          bulk.append(JSON.writeValueAsString(localVectors
+              ? Map.of("text", docs.get(i).encodingText(), "emb", docVectors[i])
+              : Map.of("text", docs.get(i).encodingText()))).append('\n');
         }
-        OpenSearchClient.Response r = client.send("POST", "/_bulk?pipeline=" + pipeline, bulk.toString(), "application/x-ndjson");
+        OpenSearchClient.Response r = client.send("POST", localVectors ? "/_bulk" : "/_bulk?pipeline=" + pipeline,
+            bulk.toString(), "application/x-ndjson");
         JsonNode res = r.status() / 100 == 2 ? JSON.readTree(r.body()) : null;
         if (res == null || res.path("errors").asBoolean()) {
           throw new CliException("bulk request failed (HTTP " + r.status() + "): "
