@@ -29,7 +29,7 @@ import org.opensearch.index.query.QueryShardException;
  *
  * <pre>{@code
  * {"matryoshka_knn": {"field": "embedding", "query_text": "what is lucene?", "k": 10,
- *                     "oversample": 5, "filter": {"term": {"lang": "en"}}}}
+ *                     "target_recall": 0.95, "filter": {"term": {"lang": "en"}}}}
  * }</pre>
  *
  * <p>Exactly one of {@code vector} (the full query vector) and {@code query_text} (encoded with the
@@ -37,8 +37,10 @@ import org.opensearch.index.query.QueryShardException;
  * follow ({@link VectorDomain}): on a cosine field any finite non-zero vector ranks by its
  * direction (one scaled by 1e37 or made of subnormals gives the unscaled hits and scores); on the
  * other similarities a norm above {@link VectorDomain#MAX_NORM}, whose scores would overflow
- * float32, is a 400 naming the field. {@code oversample} absent means the field's mapping
- * default; {@code "NaN"} or {@code "Infinity"} are refused like any other bad value.
+ * float32, is a 400 naming the field. How wide each shard searches: {@code oversample} (an
+ * explicit override), else {@code target_recall} (recall@10 against exact full-dimension search,
+ * in (0, 1], mapped by each segment to its own oversample), else the field's mapping ({@link
+ * #shardQuery}); {@code "NaN"} or {@code "Infinity"} are refused like any other bad value.
  *
  * <h2>Where {@code query_text} is encoded</h2>
  *
@@ -69,8 +71,10 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
   private final float[] vector;
   private final String queryText;
   private final int k;
-  /** The query's own oversample; null when not given (the field's mapping default applies). */
+  /** The query's own oversample; null when not given (see {@link #shardQuery} for what applies). */
   private final Float oversample;
+  /** The query's own target recall; null when not given (see {@link #shardQuery} for what applies). */
+  private final Double targetRecall;
   private final QueryBuilder filter;
   private final QueryTextEncoder encoder;
   /** The model key {@code vector} was encoded with from {@code queryText}; null for a given vector. */
@@ -81,18 +85,25 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
   MatryoshkaKnnQueryBuilder(
       String field, float[] vector, String queryText, int k, Float oversample, QueryBuilder filter,
       QueryTextEncoder encoder) {
-    this(field, vector, queryText, null, k, oversample, filter, encoder);
+    this(field, vector, queryText, null, k, oversample, null, filter, encoder);
+  }
+
+  MatryoshkaKnnQueryBuilder(
+      String field, float[] vector, String queryText, int k, Float oversample, Double targetRecall, QueryBuilder filter,
+      QueryTextEncoder encoder) {
+    this(field, vector, queryText, null, k, oversample, targetRecall, filter, encoder);
   }
 
   private MatryoshkaKnnQueryBuilder(
       String field, float[] vector, String queryText, String encodedWith, int k, Float oversample,
-      QueryBuilder filter, QueryTextEncoder encoder) {
+      Double targetRecall, QueryBuilder filter, QueryTextEncoder encoder) {
     this.field = field;
     this.vector = vector;
     this.queryText = queryText;
     this.encodedWith = encodedWith;
     this.k = k;
     this.oversample = oversample;
+    this.targetRecall = targetRecall;
     this.filter = filter;
     this.encoder = encoder;
   }
@@ -102,9 +113,14 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     return vector;
   }
 
-  /** The query's own oversample, or null when it gives none (the field's mapping default applies). */
+  /** The query's own oversample, or null when it gives none. */
   Float oversample() {
     return oversample;
+  }
+
+  /** The query's own target recall, or null when it gives none. */
+  Double targetRecall() {
+    return targetRecall;
   }
 
   /** Reads a builder sent between nodes. */
@@ -117,6 +133,9 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     this.k = in.readVInt();
     this.oversample = in.readOptionalFloat();
     this.filter = in.readOptionalNamedWriteable(QueryBuilder.class);
+    // an optional field, absent (false) when the query gives none; every node of a cluster runs the
+    // same plugin build, as OpenSearch requires of plugins that add queries
+    this.targetRecall = in.readOptionalDouble();
     this.encoder = encoder;
   }
 
@@ -136,6 +155,7 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     out.writeVInt(k);
     out.writeOptionalFloat(oversample);
     out.writeOptionalNamedWriteable(filter);
+    out.writeOptionalDouble(targetRecall);
   }
 
   /** Parses the DSL object; every mistake is a 400 naming the parameter. */
@@ -144,7 +164,8 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     float[] vector = null;
     String text = null;
     int k = DEFAULT_K;
-    Float oversample = null; // not given: the field's mapping default
+    Float oversample = null; // not given: see shardQuery
+    Double targetRecall = null; // not given: see shardQuery
     QueryBuilder filter = null;
     float boost = DEFAULT_BOOST;
     String queryName = null;
@@ -162,6 +183,7 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
         case "query_text" -> text = string(parser, current);
         case "k" -> k = (int) number(parser, current, true);
         case "oversample" -> oversample = (float) number(parser, current, false);
+        case "target_recall" -> targetRecall = number(parser, current, false);
         case "boost" -> boost = (float) number(parser, current, false);
         case "_name" -> queryName = string(parser, current);
         case "vector" -> vector = parseVector(parser);
@@ -194,7 +216,12 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
           parser.getTokenLocation(),
           "[" + NAME + "] [oversample] must be in [1, " + MatryoshkaKnnQuery.MAX_OVERSAMPLE + "]; got " + oversample);
     }
-    MatryoshkaKnnQueryBuilder b = new MatryoshkaKnnQueryBuilder(field, vector, text, k, oversample, filter, encoder);
+    if (targetRecall != null && !(targetRecall > 0 && targetRecall <= 1)) {
+      throw new ParsingException(
+          parser.getTokenLocation(), "[" + NAME + "] [target_recall] must be in (0, 1]; got " + targetRecall);
+    }
+    MatryoshkaKnnQueryBuilder b =
+        new MatryoshkaKnnQueryBuilder(field, vector, text, k, oversample, targetRecall, filter, encoder);
     b.boost(boost);
     b.queryName(queryName);
     return b;
@@ -261,6 +288,9 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     if (oversample != null) {
       builder.field("oversample", oversample.floatValue());
     }
+    if (targetRecall != null) {
+      builder.field("target_recall", targetRecall.doubleValue());
+    }
     if (filter != null) {
       builder.field("filter", filter);
     }
@@ -297,7 +327,8 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
   }
 
   private MatryoshkaKnnQueryBuilder copy(float[] v, String model, QueryBuilder f) {
-    MatryoshkaKnnQueryBuilder b = new MatryoshkaKnnQueryBuilder(field, v, queryText, model, k, oversample, f, encoder);
+    MatryoshkaKnnQueryBuilder b =
+        new MatryoshkaKnnQueryBuilder(field, v, queryText, model, k, oversample, targetRecall, f, encoder);
     b.boost(boost);
     b.queryName(queryName);
     return b;
@@ -322,7 +353,7 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     }
     Query filterQuery = filter == null ? null : filter.toQuery(context);
     try {
-      return shardQuery(v, q, k, oversample, filterQuery);
+      return shardQuery(v, q, k, oversample, targetRecall, filterQuery);
     } catch (IllegalArgumentException e) {
       throw new QueryShardException(context, "[" + NAME + "] " + e.getMessage(), e);
     }
@@ -333,13 +364,26 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
    * field by the rule documents follow ({@link VectorDomain#query}: finite; COSINE non-zero, and
    * searched as its unit vector, normalised in double, when float32 cannot score it as given; the
    * other similarities a norm of at most {@link VectorDomain#MAX_NORM}), mapped through the
-   * field's adapter, with the query's oversample or else the field's.
+   * field's adapter, searched as wide as the first of these that is set asks:
    *
-   * @param oversample the query's own, or null for the mapping's
+   * <ol>
+   *   <li>the query's {@code oversample} (the explicit override);
+   *   <li>the query's {@code target_recall};
+   *   <li>the mapping's {@code oversample} (set by the user; absent by default);
+   *   <li>the mapping's {@code target_recall} (default {@link MatryoshkaKnnQuery#DEFAULT_TARGET_RECALL}).
+   * </ol>
+   *
+   * A target recall is mapped by each segment to its own oversample, from the calibration the
+   * codec stored with the segment ({@link MatryoshkaKnnQuery#targetRecall}); a segment without one
+   * uses {@link MatryoshkaKnnQuery#FALLBACK_OVERSAMPLE}.
+   *
+   * @param oversample the query's own, or null
+   * @param targetRecall the query's own, or null
    * @throws IllegalArgumentException naming the field and what is wrong with the vector
    */
   static MatryoshkaKnnQuery shardQuery(
-      MatryoshkaVectorFieldMapper.VectorFieldType v, float[] q, int k, Float oversample, Query filter) {
+      MatryoshkaVectorFieldMapper.VectorFieldType v, float[] q, int k, Float oversample, Double targetRecall,
+      Query filter) {
     String field = v.name();
     if (q.length != v.dims()) {
       throw new IllegalArgumentException("the query vector has " + q.length + " dims; field [" + field + "] has " + v.dims());
@@ -350,20 +394,29 @@ public final class MatryoshkaKnnQueryBuilder extends AbstractQueryBuilder<Matryo
     // vector, as the mapper and the embedded facade do; the Lucene query then applies the same rule
     // to what it searches (a COSINE vector out of float32's range becomes its unit vector there)
     float[] mapped = v.adaptChecked(q, true);
-    // a query's own oversample wins; else the field's (the mapping's "oversample", e.g. from `matryoshka tune`)
-    float os = oversample == null ? v.oversample() : oversample;
-    return new MatryoshkaKnnQuery(field, mapped, k).oversample(os).filter(filter);
+    MatryoshkaKnnQuery query = new MatryoshkaKnnQuery(field, mapped, k).filter(filter);
+    if (oversample != null) {
+      return query.oversample(oversample);
+    }
+    if (targetRecall != null) {
+      return query.targetRecall(targetRecall);
+    }
+    if (v.oversample() != null) {
+      return query.oversample(v.oversample());
+    }
+    return query.targetRecall(v.targetRecall());
   }
 
   @Override
   protected boolean doEquals(MatryoshkaKnnQueryBuilder o) {
     return field.equals(o.field) && Arrays.equals(vector, o.vector) && Objects.equals(queryText, o.queryText)
-        && Objects.equals(encodedWith, o.encodedWith) && pending == o.pending && k == o.k && Objects.equals(oversample, o.oversample) && Objects.equals(filter, o.filter);
+        && Objects.equals(encodedWith, o.encodedWith) && pending == o.pending && k == o.k && Objects.equals(oversample, o.oversample)
+        && Objects.equals(targetRecall, o.targetRecall) && Objects.equals(filter, o.filter);
   }
 
   @Override
   protected int doHashCode() {
-    return Objects.hash(field, Arrays.hashCode(vector), queryText, encodedWith, k, oversample, filter);
+    return Objects.hash(field, Arrays.hashCode(vector), queryText, encodedWith, k, oversample, targetRecall, filter);
   }
 
   @Override

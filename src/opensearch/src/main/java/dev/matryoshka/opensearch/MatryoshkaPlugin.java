@@ -68,6 +68,7 @@ public final class MatryoshkaPlugin extends Plugin
   private final Encoders encoders;
   private final NodeQueryEncoder queryEncoder;
   private final NodeAdapters adapters;
+  private final ModelDefaults modelDefaults;
 
   /**
    * Called by the node's plugin service.
@@ -82,6 +83,7 @@ public final class MatryoshkaPlugin extends Plugin
     this.encoders = new Encoders(configPath.resolve("matryoshka").resolve("models"));
     this.queryEncoder = new NodeQueryEncoder(encoders);
     this.adapters = new NodeAdapters(configPath.resolve("matryoshka").resolve("adapters"));
+    this.modelDefaults = new ModelDefaults(configPath.resolve("matryoshka").resolve("models"));
   }
 
   @Override
@@ -139,7 +141,7 @@ public final class MatryoshkaPlugin extends Plugin
 
   @Override
   public Map<String, Mapper.TypeParser> getMappers() {
-    return Map.of(MatryoshkaVectorFieldMapper.CONTENT_TYPE, MatryoshkaVectorFieldMapper.parser(adapters));
+    return Map.of(MatryoshkaVectorFieldMapper.CONTENT_TYPE, MatryoshkaVectorFieldMapper.parser(adapters, modelDefaults));
   }
 
   @Override

@@ -37,10 +37,16 @@ import org.opensearch.core.xcontent.XContentParser;
  * prefix_dims} dimensions in an HNSW graph, through {@link IndexCodec}.
  *
  * <pre>{@code
- * "embedding": {"type": "matryoshka_vector", "dims": 384, "prefix_dims": 64,
- *               "similarity": "cosine", "m": 16, "ef_construction": 100,
- *               "model": "bge-small-en-v1.5"}
+ * "embedding": {"type": "matryoshka_vector", "dims": 384, "model": "bge-small-en-v1.5"}
  * }</pre>
+ *
+ * <p>A field that names a {@code model} gets the library's defaults for it where the mapping is
+ * silent ({@link ModelDefaults}): {@code prefix_dims} by how the model was trained (192 for
+ * bge-small), and its default adapter when it has one; without a model, {@code prefix_dims} is
+ * 64. {@code matryoshka_knn} on the field asks for {@code target_recall} (default {@value
+ * MatryoshkaKnnQuery#DEFAULT_TARGET_RECALL}), which each segment maps to its own oversample from
+ * the calibration the codec stored with it; an {@code oversample} in the mapping (absent by
+ * default) or the query overrides that. Values the mapping sets always win.
  *
  * <p>{@code model} is the encoder that {@code matryoshka_knn} uses for {@code query_text};
  * {@code adapter} (optional) names a file {@code config/matryoshka/adapters/NAME.bin} on every
@@ -53,8 +59,9 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
   public static final String CONTENT_TYPE = "matryoshka_vector";
 
   /** Parses the mapping, resolving {@code adapter} names on this node; registered under {@value #CONTENT_TYPE}. */
-  static TypeParser parser(NodeAdapters adapters) {
-    return new TypeParser((name, ctx) -> new Builder(name, ctx.getSettings().get("index.codec", "default"), adapters));
+  static TypeParser parser(NodeAdapters adapters, ModelDefaults modelDefaults) {
+    return new TypeParser(
+        (name, ctx) -> new Builder(name, ctx.getSettings().get("index.codec", "default"), adapters, modelDefaults));
   }
 
   private static MatryoshkaVectorFieldMapper toType(FieldMapper in) {
@@ -80,8 +87,16 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
   static final class Builder extends ParametrizedFieldMapper.Builder {
     private final Parameter<Integer> dims =
         intParam("dims", m -> toType(m).type().dims(), -1);
-    private final Parameter<Integer> prefixDims =
-        intParam("prefix_dims", m -> toType(m).type().prefixDims(), MatryoshkaPrefix.DEFAULT_PREFIX_DIMS);
+    // default: the library's for the field's model (192 of 384 for bge-small), else 64; see defaultPrefixDims()
+    private final Parameter<Integer> prefixDims = new Parameter<>("prefix_dims", false, this::defaultPrefixDims,
+        (field, ctx, value) -> {
+          try {
+            return XContentMapValues.nodeIntegerValue(value);
+          } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new MapperParsingException(
+                "[prefix_dims] of field [" + field + "] must be an integer; got [" + value + "] (" + e.getMessage() + ")");
+          }
+        }, m -> toType(m).type().prefixDims());
     private final Parameter<String> similarity =
         Parameter.restrictedStringParam(
             "similarity", false, m -> toType(m).type().similarityName(),
@@ -98,37 +113,74 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
             "prefix_quantization", false, mapper -> toType(mapper).type().prefixQuantization(), "none", "int8");
     private final Parameter<String> adapter =
         Parameter.stringParam("adapter", false, mapper -> toType(mapper).type().adapterName(), null).acceptsNull();
-    // search-time default of matryoshka_knn (a query's own oversample wins); updatable, so the
-    // line `matryoshka tune` prints can be applied to an existing index with a mapping update
-    private final Parameter<Float> oversample = new Parameter<>("oversample", true,
-        () -> MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE, (field, ctx, value) -> {
+    // search-time default of matryoshka_knn when set (a query's own oversample or target_recall
+    // wins); absent (null), the default, means each segment's own calibration at target_recall.
+    // Updatable, so an existing index takes a new value with a mapping update
+    private final Parameter<Float> oversample = new Parameter<Float>("oversample", true,
+        () -> null, (field, ctx, value) -> {
+          if (value == null) {
+            return null;
+          }
           try {
             return XContentMapValues.nodeFloatValue(value);
           } catch (IllegalArgumentException e) {
             throw new MapperParsingException(
                 "[oversample] of field [" + field + "] must be a number; got [" + value + "]");
           }
-        }, mapper -> toType(mapper).type().oversample());
+        }, mapper -> toType(mapper).type().oversample()).acceptsNull();
+    // the recall@10 against exact full-dimension search that matryoshka_knn asks for by default;
+    // every segment maps it to its own oversample from the calibration the codec stored with it
+    private final Parameter<Double> targetRecall = new Parameter<>("target_recall", true,
+        () -> MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, (field, ctx, value) -> {
+          try {
+            return XContentMapValues.nodeDoubleValue(value);
+          } catch (IllegalArgumentException e) {
+            throw new MapperParsingException(
+                "[target_recall] of field [" + field + "] must be a number in (0, 1]; got [" + value + "]");
+          }
+        }, mapper -> toType(mapper).type().targetRecall());
     private final Parameter<Map<String, String>> meta = Parameter.metaParam();
     private final String indexCodec;
     private final NodeAdapters adapters;
+    private final ModelDefaults modelDefaults;
 
-    Builder(String name, String indexCodec, NodeAdapters adapters) {
+    Builder(String name, String indexCodec, NodeAdapters adapters, ModelDefaults modelDefaults) {
       super(name);
       this.indexCodec = indexCodec;
       this.adapters = adapters;
+      this.modelDefaults = modelDefaults;
     }
 
     @Override
     protected List<Parameter<?>> getParameters() {
-      return List.of(dims, prefixDims, similarity, m, efConstruction, prefixQuantization, model, adapter, oversample, meta);
+      return List.of(
+          dims, prefixDims, similarity, m, efConstruction, prefixQuantization, model, adapter, oversample, targetRecall, meta);
+    }
+
+    /**
+     * The default of {@code prefix_dims}: for a field that names a model, the library's default
+     * for that model and the field's dims ({@link ModelDefaults#prefixDims}: half the dims for a
+     * model not trained for truncation, 192 for bge-small's 384); else {@value
+     * MatryoshkaPrefix#DEFAULT_PREFIX_DIMS}. Every node computes it from the same mapping, so a
+     * mapping that leaves it out means the same prefix on every node.
+     */
+    private Integer defaultPrefixDims() {
+      String name = model.getValue();
+      int d = dims.getValue();
+      if (name == null || d <= 1) {
+        return MatryoshkaPrefix.DEFAULT_PREFIX_DIMS;
+      }
+      try {
+        return modelDefaults.prefixDims(name, d);
+      } catch (IllegalArgumentException e) { // a bad name or model config: build() says so, naming the field
+        return MatryoshkaPrefix.DEFAULT_PREFIX_DIMS;
+      }
     }
 
     @Override
     public MatryoshkaVectorFieldMapper build(BuilderContext context) {
       String field = buildFullName(context);
       int d = dims.getValue();
-      int p = prefixDims.getValue();
       if (!MatryoshkaPlugin.CODEC.equals(indexCodec)) {
         throw new MapperParsingException(
             "field [" + field + "] of type [" + CONTENT_TYPE + "] needs the index setting \"index.codec\": \""
@@ -141,6 +193,17 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
         throw new MapperParsingException(
             "[dims] must be in [1, " + MatryoshkaHnswVectorsFormat.MAX_DIMENSIONS + "] for field [" + field + "]; got " + d);
       }
+      if (model.getValue() != null) {
+        try {
+          Encoders.checkName(model.getValue()); // a name, not a path; the model itself loads at the first query
+          if (!prefixDims.isConfigured()) {
+            modelDefaults.trainedForTruncation(model.getValue()); // a model config the default cannot be read from
+          }
+        } catch (IllegalArgumentException e) {
+          throw new MapperParsingException("[model] of field [" + field + "]: " + e.getMessage());
+        }
+      }
+      int p = prefixDims.getValue();
       if (p <= 0 || p >= d) {
         throw new MapperParsingException(
             "[prefix_dims] must be in [1, dims - 1] = [1, " + (d - 1) + "] for field [" + field + "]; got " + p);
@@ -160,14 +223,8 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
         throw new MapperParsingException("[prefix_quantization] int8 of field [" + field
             + "] needs a dot-product similarity (cosine, dot_product, max_inner_product); got [" + similarity.getValue() + "]");
       }
-      if (model.getValue() != null) {
-        try {
-          Encoders.checkName(model.getValue()); // a name, not a path; the model itself loads at the first query
-        } catch (IllegalArgumentException e) {
-          throw new MapperParsingException("[model] of field [" + field + "]: " + e.getMessage());
-        }
-      }
       Adapter a = null;
+      String adapterLabel = null;
       if (adapter.getValue() != null) {
         try {
           a = adapters.get(adapter.getValue());
@@ -178,17 +235,30 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
           throw new MapperParsingException("[adapter] [" + adapter.getValue() + "] of field [" + field + "] maps "
               + a.inputDims() + "-dim vectors; the field has [dims] " + d);
         }
+        adapterLabel = adapter.getValue();
+      } else if (model.getValue() != null) {
+        // the model's default adapter, when it has one (ModelDefaults#adapter)
+        a = modelDefaults.adapter(model.getValue());
+        if (a != null && a.inputDims() != d) {
+          a = null; // a field whose dims are not the model's holds other vectors: no default adapter for them
+        }
+        adapterLabel = a == null ? null : "default of model " + model.getValue();
       }
-      float os = oversample.getValue();
-      if (!(os >= 1f) || os > MatryoshkaKnnQuery.MAX_OVERSAMPLE) {
+      Float os = oversample.getValue();
+      if (os != null && (!(os >= 1f) || os > MatryoshkaKnnQuery.MAX_OVERSAMPLE)) {
         throw new MapperParsingException("[oversample] of field [" + field + "] must be in [1, "
             + MatryoshkaKnnQuery.MAX_OVERSAMPLE + "]; got " + os);
+      }
+      double recall = targetRecall.getValue();
+      if (!(recall > 0 && recall <= 1)) {
+        throw new MapperParsingException("[target_recall] of field [" + field + "] must be in (0, 1]; got " + recall);
       }
       VectorFieldType type =
           new VectorFieldType(
               field, d, p, similarity.getValue(), m.getValue(), efConstruction.getValue(), encoding, model.getValue(),
-              adapter.getValue(), a, os, meta.getValue());
-      return new MatryoshkaVectorFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build(), adapters);
+              adapter.getValue(), a, adapterLabel, os, recall, meta.getValue());
+      return new MatryoshkaVectorFieldMapper(
+          name, type, multiFieldsBuilder.build(this, context), copyTo.build(), adapters, modelDefaults);
     }
   }
 
@@ -204,14 +274,28 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
     private final Adapter adapter;
     private final MatryoshkaPrefix.Encoding encoding;
     private final FieldType luceneType;
-    private final float oversample;
+    /** The mapping's oversample, or null (the default): each segment's calibration at {@link #targetRecall}. */
+    private final Float oversample;
+    private final double targetRecall;
+    /** How messages name the adapter: the mapping's name, or the model default's description. */
+    private final String adapterLabel;
+
+    /** A field with no adapter, no mapping oversample and the default target recall. */
+    VectorFieldType(
+        String name, int dims, int prefixDims, String similarity, int m, int efConstruction,
+        MatryoshkaPrefix.Encoding encoding, String model, Map<String, String> meta) {
+      this(name, dims, prefixDims, similarity, m, efConstruction, encoding, model, null, null, null, null,
+          MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, meta);
+    }
 
     VectorFieldType(
         String name, int dims, int prefixDims, String similarity, int m, int efConstruction,
-        MatryoshkaPrefix.Encoding encoding, String model, String adapterName, Adapter adapter, float oversample,
-        Map<String, String> meta) {
+        MatryoshkaPrefix.Encoding encoding, String model, String adapterName, Adapter adapter, String adapterLabel,
+        Float oversample, double targetRecall, Map<String, String> meta) {
       super(name, true, false, false, TextSearchInfo.NONE, meta);
       this.oversample = oversample;
+      this.targetRecall = targetRecall;
+      this.adapterLabel = adapterLabel;
       this.dims = dims;
       this.prefixDims = prefixDims;
       this.similarityName = similarity;
@@ -258,12 +342,29 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       return encoding == MatryoshkaPrefix.Encoding.INT8 ? "int8" : "none";
     }
 
-    /** The oversample {@code matryoshka_knn} uses when the query gives none. */
-    public float oversample() {
+    /**
+     * The mapping's {@code oversample}: what {@code matryoshka_knn} uses when the query gives
+     * neither an oversample nor a target recall; null (the default) when the mapping sets none.
+     */
+    public Float oversample() {
       return oversample;
     }
 
-    /** The adapter's name in the mapping, or null. */
+    /**
+     * The recall@10 against exact full-dimension search that {@code matryoshka_knn} asks for when
+     * neither the query nor the mapping gives an oversample; each segment maps it to its own
+     * oversample.
+     */
+    public double targetRecall() {
+      return targetRecall;
+    }
+
+    /** Whether vectors are mapped through an adapter: the mapping's, or the model's default. */
+    public boolean hasAdapter() {
+      return adapter != null;
+    }
+
+    /** The adapter's name in the mapping, or null (also when the model's default adapter applies). */
     public String adapterName() {
       return adapterName;
     }
@@ -297,7 +398,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
           VectorDomain.document(name(), mapped, similarity());
         }
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("field [" + name() + "]: adapter [" + adapterName + "] maps this " + what
+        throw new IllegalArgumentException("field [" + name() + "]: adapter [" + adapterLabel + "] maps this " + what
             + " to one the field cannot score: " + e.getMessage(), e);
       }
       return mapped;
@@ -321,11 +422,14 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
   }
 
   private final NodeAdapters adapters;
+  private final ModelDefaults modelDefaults;
 
   private MatryoshkaVectorFieldMapper(
-      String simpleName, VectorFieldType type, MultiFields multiFields, CopyTo copyTo, NodeAdapters adapters) {
+      String simpleName, VectorFieldType type, MultiFields multiFields, CopyTo copyTo, NodeAdapters adapters,
+      ModelDefaults modelDefaults) {
     super(simpleName, type, multiFields, copyTo);
     this.adapters = adapters;
+    this.modelDefaults = modelDefaults;
   }
 
   VectorFieldType type() {
@@ -334,7 +438,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
 
   @Override
   public ParametrizedFieldMapper.Builder getMergeBuilder() {
-    return new Builder(simpleName(), MatryoshkaPlugin.CODEC, adapters).init(this);
+    return new Builder(simpleName(), MatryoshkaPlugin.CODEC, adapters, modelDefaults).init(this);
   }
 
   @Override

@@ -195,9 +195,74 @@ class MatryoshkaKnnQueryBuilderTest {
     assertFalse(none.toString().contains("oversample"), none.toString());
     assertTrue(three.toString().contains("\"oversample\" : 3.0"), three.toString());
     // the shard takes the field's oversample when the query gives none
-    var type = MatryoshkaVectorFieldMapperTest.field("cosine", 8, null, null);
-    assertEquals(4f, MatryoshkaKnnQueryBuilder.shardQuery(type, MatryoshkaVectorFieldMapperTest.V8, 10, none.oversample(), null).getOversample());
-    assertEquals(3f, MatryoshkaKnnQueryBuilder.shardQuery(type, MatryoshkaVectorFieldMapperTest.V8, 10, three.oversample(), null).getOversample());
+    var type = MatryoshkaVectorFieldMapperTest.field("cosine", 8, null, null, 4f);
+    assertEquals(4f, MatryoshkaKnnQueryBuilder.shardQuery(type, MatryoshkaVectorFieldMapperTest.V8, 10, none.oversample(), null, null).getOversample());
+    assertEquals(3f, MatryoshkaKnnQueryBuilder.shardQuery(type, MatryoshkaVectorFieldMapperTest.V8, 10, three.oversample(), null, null).getOversample());
+  }
+
+  @Test
+  void targetRecallIsParsedCheckedSentAndPrinted() throws IOException {
+    MatryoshkaKnnQueryBuilder none = parse("{\"field\":\"emb\",\"vector\":[1]}");
+    MatryoshkaKnnQueryBuilder r95 = parse("{\"field\":\"emb\",\"vector\":[1],\"target_recall\":0.95}");
+    MatryoshkaKnnQueryBuilder both = parse("{\"field\":\"emb\",\"vector\":[1],\"target_recall\":\"0.9\",\"oversample\":3}");
+    assertEquals(null, none.targetRecall());
+    assertEquals(0.95, r95.targetRecall());
+    assertEquals(0.9, both.targetRecall());
+    assertNotEquals(none, r95);
+    assertNotEquals(r95.hashCode(), parse("{\"field\":\"emb\",\"vector\":[1],\"target_recall\":0.96}").hashCode());
+    assertEquals(r95, parse("{\"field\":\"emb\",\"vector\":[1],\"target_recall\":0.95}"));
+    for (MatryoshkaKnnQueryBuilder b : new MatryoshkaKnnQueryBuilder[] {none, r95, both}) {
+      try (BytesStreamOutput out = new BytesStreamOutput()) {
+        b.writeTo(out);
+        out.writeString("after"); // the builder reads exactly what it wrote, not into what follows it
+        try (StreamInput in = out.bytes().streamInput()) {
+          MatryoshkaKnnQueryBuilder back = new MatryoshkaKnnQueryBuilder(in, NO_ENCODER);
+          assertEquals(b, back);
+          assertEquals(b.hashCode(), back.hashCode());
+          assertEquals(b.targetRecall(), back.targetRecall());
+          assertEquals("after", in.readString());
+        }
+      }
+      // printed, it parses back to the same query
+      String printed = b.toString();
+      String inner = printed.substring(printed.indexOf('{', printed.indexOf("matryoshka_knn")), printed.lastIndexOf('}'));
+      assertEquals(b, parse(inner.trim()), printed);
+    }
+    assertFalse(none.toString().contains("target_recall"), none.toString());
+    assertTrue(r95.toString().contains("\"target_recall\" : 0.95"), r95.toString());
+    for (String bad : new String[] {"0", "-0.5", "1.0001", "2", "\"NaN\"", "\"x\"", "{}"}) {
+      rejects("{\"field\":\"emb\",\"vector\":[1],\"target_recall\":" + bad + "}", "[target_recall]");
+    }
+    rejects("{\"field\":\"emb\",\"vector\":[1],\"target_recall\":1.5}", "[target_recall] must be in (0, 1]; got 1.5");
+    assertEquals(1.0, parse("{\"field\":\"emb\",\"vector\":[1],\"target_recall\":1}").targetRecall());
+  }
+
+  /** Which width a shard searches with: query oversample, query target, mapping oversample, mapping target. */
+  @Test
+  void explicitOversampleWinsThenTheQueryTargetThenTheMapping() {
+    float[] v = MatryoshkaVectorFieldMapperTest.V8;
+    var plain = MatryoshkaVectorFieldMapperTest.field("cosine", 8, null, null, null);
+    var pinned = MatryoshkaVectorFieldMapperTest.field("cosine", 8, null, null, 7f);
+    var recall90 = new MatryoshkaVectorFieldMapper.VectorFieldType(
+        "emb", 8, 4, "cosine", 16, 100, dev.matryoshka.codec.MatryoshkaPrefix.Encoding.FLOAT32, null, null, null, null,
+        null, 0.9, java.util.Map.of());
+    // nothing set anywhere: the mapping's default target, each segment its own oversample
+    MatryoshkaKnnQuery q = MatryoshkaKnnQueryBuilder.shardQuery(plain, v, 10, null, null, null);
+    assertTrue(Float.isNaN(q.getOversample()), "no explicit oversample: " + q.getOversample());
+    assertEquals(MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, q.getTargetRecall());
+    q = MatryoshkaKnnQueryBuilder.shardQuery(recall90, v, 10, null, null, null);
+    assertTrue(Float.isNaN(q.getOversample()));
+    assertEquals(0.9, q.getTargetRecall());
+    // the mapping's oversample, set by the user, beats the mapping's target
+    assertEquals(7f, MatryoshkaKnnQueryBuilder.shardQuery(pinned, v, 10, null, null, null).getOversample());
+    // the query's target beats the mapping's oversample and target
+    q = MatryoshkaKnnQueryBuilder.shardQuery(pinned, v, 10, null, 0.95, null);
+    assertTrue(Float.isNaN(q.getOversample()));
+    assertEquals(0.95, q.getTargetRecall());
+    assertEquals(0.99, MatryoshkaKnnQueryBuilder.shardQuery(recall90, v, 10, null, 0.99, null).getTargetRecall());
+    // the query's oversample beats everything
+    assertEquals(2f, MatryoshkaKnnQueryBuilder.shardQuery(pinned, v, 10, 2f, 0.95, null).getOversample());
+    assertEquals(2f, MatryoshkaKnnQueryBuilder.shardQuery(recall90, v, 10, 2f, null, null).getOversample());
   }
 
   /** JSON query vectors at the edges of float32 against a field whose documents came through the mapper. */
@@ -242,7 +307,7 @@ class MatryoshkaKnnQueryBuilderTest {
 
   private static TopDocs search(IndexSearcher s, MatryoshkaVectorFieldMapper.VectorFieldType type, String vector) throws IOException {
     MatryoshkaKnnQueryBuilder b = parse("{\"field\":\"emb\",\"vector\":" + vector + ",\"k\":10}");
-    MatryoshkaKnnQuery q = MatryoshkaKnnQueryBuilder.shardQuery(type, b.vector(), 10, b.oversample(), null);
+    MatryoshkaKnnQuery q = MatryoshkaKnnQueryBuilder.shardQuery(type, b.vector(), 10, b.oversample(), b.targetRecall(), null);
     return s.search(q.exactSearchThreshold(0), 10);
   }
 
@@ -252,15 +317,15 @@ class MatryoshkaKnnQueryBuilderTest {
     for (String sim : new String[] {"dot_product", "max_inner_product", "l2"}) {
       var type = MatryoshkaVectorFieldMapperTest.field(sim, 8, null, null);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> MatryoshkaKnnQueryBuilder.shardQuery(type, huge, 10, null, null));
+          () -> MatryoshkaKnnQueryBuilder.shardQuery(type, huge, 10, null, null, null));
       assertTrue(e.getMessage().contains("field \"emb\": query vector norm must be at most 2^62"), e.getMessage());
     }
     var cosine = MatryoshkaVectorFieldMapperTest.field("cosine", 8, null, null);
     IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
-        () -> MatryoshkaKnnQueryBuilder.shardQuery(cosine, new float[8], 10, null, null));
+        () -> MatryoshkaKnnQueryBuilder.shardQuery(cosine, new float[8], 10, null, null, null));
     assertTrue(zero.getMessage().contains("\"emb\"") && zero.getMessage().contains("zero vector"), zero.getMessage());
     IllegalArgumentException dims = assertThrows(IllegalArgumentException.class,
-        () -> MatryoshkaKnnQueryBuilder.shardQuery(cosine, new float[7], 10, null, null));
+        () -> MatryoshkaKnnQueryBuilder.shardQuery(cosine, new float[7], 10, null, null, null));
     assertTrue(dims.getMessage().contains("7 dims; field [emb] has 8"), dims.getMessage());
     rejects("{\"field\":\"emb\",\"vector\":[1,2,3,4,5,6,7,1e39]}", "non-finite number at position 7");
   }

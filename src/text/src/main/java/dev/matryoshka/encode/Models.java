@@ -108,6 +108,16 @@ public final class Models {
     return BUNDLED.values().stream().map(b -> b.config().name()).toList();
   }
 
+  /**
+   * The configuration of a bundled model by name (case ignored), without reading the model; null
+   * for any other name. For callers that need to know how a model was trained (e.g. {@link
+   * ModelConfig#trainedForTruncation()} for a default prefix length) before, or without, opening it.
+   */
+  public static ModelConfig bundledConfig(String name) {
+    Bundled b = name == null ? null : BUNDLED.get(name.trim().toLowerCase(Locale.ROOT));
+    return b == null ? null : b.config();
+  }
+
   /** Opens the default model with default options. */
   public static TextEncoder open() throws IOException {
     return open(DEFAULT_MODEL, EncoderOptions.defaults());

@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       EvalCommand.class,
       TrainAdapterCommand.class,
       ReindexCommand.class,
+      EvalOpenSearchCommand.class,
       BenchCommand.class,
       picocli.CommandLine.HelpCommand.class
     })
