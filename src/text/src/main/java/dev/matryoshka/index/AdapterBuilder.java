@@ -47,18 +47,22 @@ public final class AdapterBuilder {
   }
 
   /**
-   * What {@value #AUTO} means for text encoded by {@code model}: {@value ModelRotations#KIND} for
-   * a bundled model that ships a rotation (every bundled model; it needs no sample, so a corpus
-   * of any size gets it), else as {@link #auto(boolean, boolean, int, int)}: a centred rotation
-   * fitted on the corpus for a model not trained for truncation, or none.
+   * What {@value #AUTO} means for text encoded by {@code model}: as {@link #auto(boolean, boolean,
+   * int, int)} (a centred rotation fitted on the corpus for a model not trained for truncation,
+   * none for a Matryoshka-trained one), except that a corpus too small to fit a rotation on gets
+   * the model's shipped rotation ({@value ModelRotations#KIND}) where one ships (every bundled
+   * model) instead of none. The per-index fit stays first because it measured better wherever it
+   * can be fitted (docs/adapters.md, "The shipped model rotation").
    *
    * @param model the encoder's model, or null for precomputed vectors
    */
   public static String auto(dev.matryoshka.encode.ModelInfo model, int samples, int dims) {
-    if (model != null && !model.config().trainedForTruncation() && ModelRotations.forEncoder(model) != null) {
+    String perIndex = auto(model != null, model != null && model.config().trainedForTruncation(), samples, dims);
+    if ("none".equals(perIndex) && model != null && !model.config().trainedForTruncation()
+        && ModelRotations.forEncoder(model) != null) {
       return ModelRotations.KIND;
     }
-    return auto(model != null, model != null && model.config().trainedForTruncation(), samples, dims);
+    return perIndex;
   }
 
   /** Whether a choice trains on (query, relevant document) pairs. */

@@ -88,9 +88,9 @@ public final class IndexCommand implements Callable<Integer> {
   @Option(names = "--adapter", defaultValue = "auto", paramLabel = "KIND",
       description = "auto, none, rotation, rotation-centered, model-rotation or learned: fitted on the first --adapter-sample "
           + "documents (model-rotation: the rotation shipped with a bundled model, fitted once on general text), "
-          + "stored in the index, applied to every document and query vector. auto: model-rotation for a bundled "
-          + "model, rotation-centered for text from another model not trained for truncation (full-dimension "
-          + "scores unchanged either way), none otherwise.")
+          + "stored in the index, applied to every document and query vector. auto: rotation-centered for text "
+          + "encoded by a model not trained for truncation (its full-dimension scores are unchanged), or, with "
+          + "fewer documents than dims, the bundled model's model-rotation; none otherwise.")
   String adapter;
 
   @Option(names = "--adapter-sample", defaultValue = "10000", paramLabel = "N", description = "Documents to fit the adapter on.")
@@ -240,7 +240,8 @@ public final class IndexCommand implements Callable<Integer> {
     if (a != null) {
       String afp = Adapters.install(index, a);
       // the shipped rotation is a rotation-centered file; the index names where it came from
-      settings = settings.withAdapter(ModelRotations.KIND.equals(chosenAdapter(enc)) ? ModelRotations.KIND : a.label(), afp);
+      boolean shipped = enc != null && adapterFile == null && a == ModelRotations.forFingerprint(fp);
+      settings = settings.withAdapter(shipped ? ModelRotations.KIND : a.label(), afp);
       transform = a::apply;
       err.printf(Locale.ROOT, "adapter %s stored in %s%n", a.label(), index.resolve(Adapters.FILE_NAME));
     }
@@ -288,8 +289,8 @@ public final class IndexCommand implements Callable<Integer> {
   }
 
   /**
-   * "auto" resolves to the model's shipped rotation (bundled models), else rotation-centered for
-   * text from a model not trained for truncation.
+   * "auto" resolves to rotation-centered for text from a model not trained for truncation (or to
+   * the model's shipped rotation when the sample turns out too small: see fitAdapter).
    */
   private String chosenAdapter(TextEncoder enc) {
     if (adapterFile != null) {
@@ -349,7 +350,14 @@ public final class IndexCommand implements Callable<Integer> {
     float[][] sample = head.stream().map(Line::doc).filter(d -> d.vector() != null).map(SourceDocument::vector)
         .toArray(float[][]::new);
     int dims = sample.length > 0 ? sample[0].length : 0;
-    if (AUTO.equals(adapter) && "none".equals(AdapterBuilder.auto(true, false, sample.length, dims))) {
+    String small = AUTO.equals(adapter) ? AdapterBuilder.auto(enc != null ? enc.info() : null, sample.length, dims) : kind;
+    if (ModelRotations.KIND.equals(small)) {
+      err.printf(Locale.ROOT, "%,d documents are fewer than the %,d a rotation of %d dims needs: using the "
+          + "%s adapter shipped with %s instead%n", sample.length,
+          dev.matryoshka.adapt.RotationAdapter.minSamples(dims), dims, ModelRotations.KIND, enc.info().name());
+      return AdapterBuilder.build(ModelRotations.KIND, null, null, null, fp, seed, null);
+    }
+    if (AUTO.equals(adapter) && "none".equals(small)) {
       err.printf(Locale.ROOT, "no adapter: %,d documents are fewer than the %,d a rotation of %d dims needs; "
           + "the calibrated oversample makes up for the raw prefix%n", sample.length,
           dev.matryoshka.adapt.RotationAdapter.minSamples(dims), dims);
