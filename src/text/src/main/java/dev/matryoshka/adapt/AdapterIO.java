@@ -176,6 +176,25 @@ public final class AdapterIO {
     }
   }
 
+  /**
+   * Reads an adapter from a stream (for example a class path resource), checked as {@link
+   * #read(Path, String)} checks a file; {@code where} names the source in errors. The stream is
+   * read to its end and not closed.
+   */
+  public static Adapter read(java.io.InputStream in, String where, String expectedModelFingerprint)
+      throws IOException {
+    Objects.requireNonNull(in, "in");
+    Objects.requireNonNull(where, "where");
+    byte[] bytes = in.readAllBytes();
+    try (Directory dir = new org.apache.lucene.store.ByteBuffersDirectory()) {
+      String name = "adapter";
+      try (IndexOutput out = dir.createOutput(name, IOContext.DEFAULT)) {
+        out.writeBytes(bytes, bytes.length);
+      }
+      return read(dir, name, expectedModelFingerprint, where);
+    }
+  }
+
   /** Reads {@code name} from {@code dir}; see {@link #read(Path, String)}. */
   public static Adapter read(Directory dir, String name, String expectedModelFingerprint) throws IOException {
     return read(dir, name, expectedModelFingerprint, dir + "/" + name);

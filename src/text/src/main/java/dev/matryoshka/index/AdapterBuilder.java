@@ -14,7 +14,8 @@ import java.nio.file.Path;
 
 /**
  * Turns an adapter choice into an adapter: {@code none}, {@code rotation} (fitted on document
- * vectors; {@code rotation-centered} on their covariance), {@code rotation-supervised} (an
+ * vectors; {@code rotation-centered} on their covariance), {@code model-rotation} (the bundled
+ * model's shipped rotation, fitted once on general text: {@link ModelRotations}), {@code rotation-supervised} (an
  * orthogonal rotation trained on query/relevant-document pairs), {@code rotation-distilled} (one
  * trained on sample queries alone, no judgments), {@code learned} (unsupervised on
  * document vectors), {@code learned-supervised} (plus query/relevant-document pairs), or a path to
@@ -25,7 +26,7 @@ public final class AdapterBuilder {
   private AdapterBuilder() {}
 
   /** The choices that are not files. */
-  public static final java.util.List<String> KINDS = java.util.List.of("none", "rotation", "rotation-centered", "rotation-supervised",
+  public static final java.util.List<String> KINDS = java.util.List.of("none", "rotation", "rotation-centered", ModelRotations.KIND, "rotation-supervised",
       "rotation-distilled", "learned", "learned-supervised");
 
   /** The choice that lets the model decide; see {@link #auto}. */
@@ -43,6 +44,25 @@ public final class AdapterBuilder {
       return "none";
     }
     return "rotation-centered";
+  }
+
+  /**
+   * What {@value #AUTO} means for text encoded by {@code model}: as {@link #auto(boolean, boolean,
+   * int, int)} (a centred rotation fitted on the corpus for a model not trained for truncation,
+   * none for a Matryoshka-trained one), except that a corpus too small to fit a rotation on gets
+   * the model's shipped rotation ({@value ModelRotations#KIND}) where one ships (every bundled
+   * model) instead of none. The per-index fit stays first because it measured better wherever it
+   * can be fitted (docs/adapters.md, "The shipped model rotation").
+   *
+   * @param model the encoder's model, or null for precomputed vectors
+   */
+  public static String auto(dev.matryoshka.encode.ModelInfo model, int samples, int dims) {
+    String perIndex = auto(model != null, model != null && model.config().trainedForTruncation(), samples, dims);
+    if ("none".equals(perIndex) && model != null && !model.config().trainedForTruncation()
+        && ModelRotations.forEncoder(model) != null) {
+      return ModelRotations.KIND;
+    }
+    return perIndex;
   }
 
   /** Whether a choice trains on (query, relevant document) pairs. */
@@ -83,6 +103,15 @@ public final class AdapterBuilder {
       case "rotation-centered":
         // covariance instead of second moment: directions ordered by how much they vary
         return RotationAdapter.fit(docs, RotationOptions.forModel(modelFingerprint).withCentered(true));
+      case ModelRotations.KIND: {
+        Adapter shipped = ModelRotations.forFingerprint(modelFingerprint);
+        if (shipped == null) {
+          throw new IllegalArgumentException("adapter " + spec + ": no rotation ships for model fingerprint "
+              + modelFingerprint + " (shipped for " + ModelRotations.models()
+              + "); use rotation-centered to fit one on the corpus");
+        }
+        return shipped;
+      }
       case "rotation-supervised":
         requirePairs(spec, queries);
         return new QueryRotationTrainer(QueryRotationTrainer.Options.forModel(modelFingerprint), l)

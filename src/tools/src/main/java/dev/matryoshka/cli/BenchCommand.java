@@ -148,7 +148,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--adapter", defaultValue = "none", paramLabel = "KIND|FILE",
       description = "Adapter applied to documents and queries before building: none, rotation, rotation-centered "
-          + "(fitted on the documents), learned, rotation-distilled (trained in-run on --train-queries query texts), "
+          + "(fitted on the documents), model-rotation (shipped with a bundled model), learned, rotation-distilled (trained in-run on --train-queries query texts), "
           + "or a file from train-adapter (the supervised kinds).")
   String adapter;
 

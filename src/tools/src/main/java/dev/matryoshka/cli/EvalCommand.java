@@ -69,7 +69,7 @@ public final class EvalCommand implements Callable<Integer> {
   int[] dims;
 
   @Option(names = "--adapter", split = ",", defaultValue = "auto",
-      description = "Adapters to compare besides none: auto (what 'index' picks for the model: rotation-centered unless it was trained for truncation), rotation, rotation-centered, rotation-supervised, rotation-distilled (train-split query texts only), learned, learned-supervised, or an adapter FILE (repeat or comma-separate).")
+      description = "Adapters to compare besides none: auto (what 'index' picks for the model: rotation-centered unless it was trained for truncation; for fewer documents than dims, a bundled model's model-rotation), rotation, rotation-centered, model-rotation (the bundled model's shipped rotation), rotation-supervised, rotation-distilled (train-split query texts only), learned, learned-supervised, or an adapter FILE (repeat or comma-separate).")
   List<String> adapters;
 
   @Option(names = "--oversample", paramLabel = "F",

@@ -5,6 +5,7 @@ import dev.matryoshka.adapt.AdapterIO;
 import dev.matryoshka.encode.Models;
 import dev.matryoshka.encode.TextEncoder;
 import dev.matryoshka.index.AdapterBuilder;
+import dev.matryoshka.index.ModelRotations;
 import dev.matryoshka.index.Adapters;
 import dev.matryoshka.index.IndexSettings;
 import dev.matryoshka.index.Indexer;
@@ -85,9 +86,11 @@ public final class IndexCommand implements Callable<Integer> {
   @Mixin CalibrationOptions calibration;
 
   @Option(names = "--adapter", defaultValue = "auto", paramLabel = "KIND",
-      description = "auto, none, rotation, rotation-centered or learned: fitted on the first --adapter-sample documents, "
+      description = "auto, none, rotation, rotation-centered, model-rotation or learned: fitted on the first --adapter-sample "
+          + "documents (model-rotation: the rotation shipped with a bundled model, fitted once on general text), "
           + "stored in the index, applied to every document and query vector. auto: rotation-centered for text "
-          + "encoded by a model not trained for truncation (its full-dimension scores are unchanged), none otherwise.")
+          + "encoded by a model not trained for truncation (its full-dimension scores are unchanged), or, with "
+          + "fewer documents than dims, the bundled model's model-rotation; none otherwise.")
   String adapter;
 
   @Option(names = "--adapter-sample", defaultValue = "10000", paramLabel = "N", description = "Documents to fit the adapter on.")
@@ -112,7 +115,7 @@ public final class IndexCommand implements Callable<Integer> {
     SimilarityName sim = SimilarityName.parse(similarity);
     if (!AUTO.equals(adapter) && (!AdapterBuilder.KINDS.contains(adapter) || AdapterBuilder.needsQueries(adapter))) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--adapter must be auto, none, rotation, rotation-centered or learned (supervised adapters: train-adapter, then --adapter-file); got=" + adapter);
+          "--adapter must be auto, none, rotation, rotation-centered, model-rotation or learned (supervised adapters: train-adapter, then --adapter-file); got=" + adapter);
     }
     try {
       calibration.check();
@@ -225,15 +228,20 @@ public final class IndexCommand implements Callable<Integer> {
       } else {
         String kind = chosenAdapter(enc);
         if (AUTO.equals(adapter)) {
-          err.printf(Locale.ROOT, "model %s was not trained for truncation: fitting a %s adapter "
-              + "(full-dimension scores unchanged; --adapter none to skip)%n", enc.info().name(), kind);
+          err.printf(Locale.ROOT, "model %s was not trained for truncation: %s %s adapter "
+              + "(full-dimension scores unchanged; --adapter none to skip)%n", enc.info().name(),
+              ModelRotations.KIND.equals(kind) ? "using its shipped" : "fitting a", kind);
         }
-        a = fitAdapter(docs, head, enc, fp, kind, err);
+        a = ModelRotations.KIND.equals(kind)
+            ? AdapterBuilder.build(kind, null, null, null, fp, seed, null)
+            : fitAdapter(docs, head, enc, fp, kind, err);
       }
     }
     if (a != null) {
       String afp = Adapters.install(index, a);
-      settings = settings.withAdapter(a.label(), afp);
+      // the shipped rotation is a rotation-centered file; the index names where it came from
+      boolean shipped = enc != null && adapterFile == null && a == ModelRotations.forFingerprint(fp);
+      settings = settings.withAdapter(shipped ? ModelRotations.KIND : a.label(), afp);
       transform = a::apply;
       err.printf(Locale.ROOT, "adapter %s stored in %s%n", a.label(), index.resolve(Adapters.FILE_NAME));
     }
@@ -282,7 +290,10 @@ public final class IndexCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** "auto" resolves to rotation-centered for text from a model not trained for truncation. */
+  /**
+   * "auto" resolves to rotation-centered for text from a model not trained for truncation (or to
+   * the model's shipped rotation when the sample turns out too small: see fitAdapter).
+   */
   private String chosenAdapter(TextEncoder enc) {
     if (adapterFile != null) {
       return "file";
@@ -294,8 +305,7 @@ public final class IndexCommand implements Callable<Integer> {
     // is not known yet, so it is taken as large enough); fitAdapter applies the same rule again
     // to the sample actually read and falls back to none when it is too small for a rotation
     int sampleNotYetRead = Integer.MAX_VALUE;
-    return AdapterBuilder.auto(enc != null, enc != null && enc.info().config().trainedForTruncation(),
-        sampleNotYetRead, enc != null ? enc.info().dims() : 1);
+    return AdapterBuilder.auto(enc != null ? enc.info() : null, sampleNotYetRead, enc != null ? enc.info().dims() : 1);
   }
 
   private static final String AUTO = AdapterBuilder.AUTO;
@@ -342,7 +352,14 @@ public final class IndexCommand implements Callable<Integer> {
     float[][] sample = head.stream().map(Line::doc).filter(d -> d.vector() != null).map(SourceDocument::vector)
         .toArray(float[][]::new);
     int dims = sample.length > 0 ? sample[0].length : 0;
-    if (AUTO.equals(adapter) && "none".equals(AdapterBuilder.auto(true, false, sample.length, dims))) {
+    String small = AUTO.equals(adapter) ? AdapterBuilder.auto(enc != null ? enc.info() : null, sample.length, dims) : kind;
+    if (ModelRotations.KIND.equals(small)) {
+      err.printf(Locale.ROOT, "%,d documents are fewer than the %,d a rotation of %d dims needs: using the "
+          + "%s adapter shipped with %s instead%n", sample.length,
+          dev.matryoshka.adapt.RotationAdapter.minSamples(dims), dims, ModelRotations.KIND, enc.info().name());
+      return AdapterBuilder.build(ModelRotations.KIND, null, null, null, fp, seed, null);
+    }
+    if (AUTO.equals(adapter) && "none".equals(small)) {
       err.printf(Locale.ROOT, "no adapter: %,d documents are fewer than the %,d a rotation of %d dims needs; "
           + "the calibrated oversample makes up for the raw prefix%n", sample.length,
           dev.matryoshka.adapt.RotationAdapter.minSamples(dims), dims);

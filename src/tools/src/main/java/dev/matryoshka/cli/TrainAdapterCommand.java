@@ -6,6 +6,7 @@ import dev.matryoshka.encode.Models;
 import dev.matryoshka.encode.TextEncoder;
 import dev.matryoshka.eval.EmbeddingCache;
 import dev.matryoshka.index.AdapterBuilder;
+import dev.matryoshka.index.ModelRotations;
 import dev.matryoshka.index.JsonlDocuments;
 import dev.matryoshka.index.SourceDocument;
 import java.io.PrintWriter;
@@ -52,8 +53,12 @@ public final class TrainAdapterCommand implements Callable<Integer> {
   @Option(names = "--qrels", paramLabel = "FILE", description = "Train qrels TSV (query-id, corpus-id, score).")
   Path qrels;
 
-  @Option(names = "--sample", defaultValue = "20000", description = "Documents to train on (the first N).")
+  @Option(names = "--sample", defaultValue = "20000", description = "Documents to train on (the first N after --skip).")
   int sample;
+
+  @Option(names = "--skip", defaultValue = "0", paramLabel = "N",
+      description = "Documents to pass over before the sample (e.g. to fit on the end of a file whose start is a benchmark).")
+  long skip;
 
   @Option(names = "--seed", defaultValue = "42", description = "Training seed: the same seed gives the same file.")
   long seed;
@@ -65,7 +70,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!AdapterBuilder.KINDS.contains(kind) || kind.equals("none")) {
+    if (!AdapterBuilder.KINDS.contains(kind) || kind.equals("none") || kind.equals(ModelRotations.KIND)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--kind must be rotation, rotation-centered, rotation-supervised, rotation-distilled, learned or "
               + "learned-supervised; got=" + kind);
@@ -77,16 +82,29 @@ public final class TrainAdapterCommand implements Callable<Integer> {
     if (AdapterBuilder.needsQueries(kind) && queries == null) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--kind " + kind + " needs --queries");
     }
+    if (skip < 0 || sample <= 0) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--skip must be >= 0 and --sample > 0; got --skip " + skip + ", --sample " + sample);
+    }
     PrintWriter err = spec.commandLine().getErr();
     List<String> ids = new ArrayList<>();
     List<String> texts = new ArrayList<>();
     try (JsonlDocuments in = new JsonlDocuments(input, fields.idField, fields.textField, null)) {
+      long passed = 0;
       for (SourceDocument d = in.next(); d != null && texts.size() < sample; d = in.next()) {
+        if (passed < skip) {
+          passed++;
+          continue;
+        }
         if (d.text() != null && !d.text().isBlank()) {
           ids.add(d.id());
           texts.add(d.text());
         }
       }
+    }
+    if (texts.size() < sample) {
+      err.printf(Locale.ROOT, "%s has %,d documents with text after skipping %,d (asked for %,d)%n", input,
+          texts.size(), skip, sample);
     }
     long t0 = System.nanoTime();
     try (TextEncoder enc = Models.open(modelOptions.modelOr(Models.DEFAULT_MODEL), modelOptions.options())) {

@@ -37,7 +37,7 @@ final class EvalCalibration {
     if (!AdapterBuilder.AUTO.equals(spec)) {
       return spec;
     }
-    return AdapterBuilder.auto(true, enc.info().config().trainedForTruncation(), docs, enc.info().dims());
+    return AdapterBuilder.auto(enc.info(), docs, enc.info().dims());
   }
 
   /**

@@ -10,7 +10,11 @@ import dev.matryoshka.adapt.RotationOptions;
 import dev.matryoshka.document.SyntheticVectors;
 import dev.matryoshka.encode.ModelConfig;
 import dev.matryoshka.encode.Models;
+import dev.matryoshka.adapt.Adapter;
+import dev.matryoshka.adapt.AdapterIO;
 import dev.matryoshka.index.AdapterBuilder;
+import dev.matryoshka.index.Adapters;
+import dev.matryoshka.index.ModelRotations;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,9 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code index} with no flags: a model that says it was trained for truncation gets no adapter,
- * one that does not (or says nothing) gets a centred rotation, and that rotation leaves every
- * full-dimension score as it was.
+ * {@code index} with no flags: a model that says it was trained for truncation gets no adapter, a
+ * bundled model its shipped rotation, a model folder that does not say it (or says nothing) a
+ * centred rotation fitted on the corpus, and that rotation leaves every full-dimension score as it
+ * was.
  */
 class DefaultAdapterTest {
 
@@ -100,6 +105,31 @@ class DefaultAdapterTest {
     assertEquals(192, ins.get("settings").get("prefix_dims").asInt());
     JsonNode insA = new ObjectMapper().readTree(run("inspect", "--index", tmp.resolve("a").toString(), "--json").out());
     assertEquals(64, insA.get("settings").get("prefix_dims").asInt());
+  }
+
+  @Test
+  void aCorpusTooSmallForARotationGetsTheBundledModelsShippedOne() throws Exception {
+    // test-corpus/ has 240 documents, too few to fit a 384-dim rotation on (it got no adapter
+    // before); a bundled model ships a rotation fitted on general text, which needs no sample
+    Path idx = tmp.resolve("shipped");
+    String model = "all-MiniLM-L6-v2-q";
+    CliTest.Result r = run("index", "--input", dev.matryoshka.eval.TestCorpus.dir().resolve("corpus.jsonl").toString(),
+        "--index", idx.toString(), "--model", model);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("240 documents are fewer than the 384 a rotation of 384 dims needs: using the "
+        + "model-rotation adapter shipped with " + model + " instead"), r.err());
+    JsonNode ins = new ObjectMapper().readTree(run("inspect", "--index", idx.toString(), "--json").out());
+    assertEquals(ModelRotations.KIND, ins.get("settings").get("adapter").asText());
+    // the index holds its own copy of the shipped rotation, so it stays self-contained
+    Adapter installed = AdapterIO.read(idx.resolve(Adapters.FILE_NAME), Models.fingerprint(model));
+    assertArrayEquals(((RotationAdapter) ModelRotations.forModel(model)).matrix(), ((RotationAdapter) installed).matrix());
+    CliTest.Result s = run("search", "--index", idx.toString(), "--query", "why do stars twinkle", "--json");
+    assertEquals(0, s.code(), s.err());
+    assertEquals("p001", new ObjectMapper().readTree(s.out()).get("hits").get(0).get("id").asText(), s.out());
+    // appending with the same explicit kind reuses it
+    CliTest.Result again = run("index", "--input", corpus.toString(), "--index", idx.toString(), "--model", model,
+        "--adapter", ModelRotations.KIND, "--no-calibrate");
+    assertEquals(0, again.code(), again.err());
   }
 
   @Test
