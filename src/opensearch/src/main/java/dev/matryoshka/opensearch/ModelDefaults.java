@@ -4,6 +4,7 @@ import dev.matryoshka.adapt.Adapter;
 import dev.matryoshka.encode.ModelConfig;
 import dev.matryoshka.encode.Models;
 import dev.matryoshka.index.IndexSettings;
+import dev.matryoshka.index.ModelRotations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,14 +73,28 @@ final class ModelDefaults {
   }
 
   /**
-   * The adapter a field holding {@code model}'s vectors gets when its mapping names none; null for
-   * none.
+   * The adapter a field holding {@code model}'s vectors gets when its mapping names none: the
+   * rotation shipped with a bundled model ({@link ModelRotations#forModel}, fitted once on
+   * Wikipedia text), as the library's {@code auto} uses it where it cannot fit one on the corpus;
+   * null for a model folder on the node (its vectors may differ from the bundled model's), for a
+   * bundled model this node does not carry, and for models without a shipped rotation.
    *
-   * <p>This is where the model-level default adapter of issue 21 (a rotation fitted once on
-   * general text and shipped with each bundled model) plugs in. It is not on this branch yet, so
-   * every field without an {@code adapter} keeps the model's own space, as before.
+   * <p>Why not the per-index rotation {@code index} fits on a large corpus: a node has no corpus
+   * when the mapping is made, and the rotation must be the same for every document of the index.
+   * Per-segment calibration makes up for the difference in oversample (docs/adapters.md).
    */
   Adapter adapter(String model) {
-    return null;
+    String key = Encoders.key(model);
+    Path folder = modelsDir.resolve(key);
+    return AccessController.doPrivileged(() -> {
+      if (Files.isDirectory(folder)) {
+        return null;
+      }
+      try {
+        return ModelRotations.forModel(key);
+      } catch (IOException | RuntimeException e) {
+        return null; // a bundled model this node does not carry: no default adapter
+      }
+    });
   }
 }
