@@ -371,7 +371,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
 
     /**
      * Maps a model-space vector (a document's, or a query's) into the space the field indexes:
-     * through the adapter when the mapping names one, else unchanged.
+     * through the adapter: the one the mapping names, else the model's shipped rotation, else unchanged.
      */
     public float[] adapt(float[] v) {
       return adapter == null ? v : adapter.apply(v);

@@ -178,6 +178,23 @@ class MatryoshkaVectorFieldMapperTest {
   }
 
   @Test
+  void aBundledModelBringsItsShippedRotationAFolderDoesNot() throws IOException {
+    var minimal = mapper("{\"dims\":384,\"model\":\"bge-small-en-v1.5\"}");
+    Adapter shipped = dev.matryoshka.index.ModelRotations.forModel("bge-small-en-v1.5");
+    assertTrue(shipped != null, "the library ships a rotation for the default model");
+    assertTrue(minimal.type().hasAdapter());
+    float[] v = new float[384];
+    v[0] = 1;
+    assertArrayEquals(shipped.apply(v), minimal.type().adapt(v), 0f, "the model's own rotation");
+    assertNull(minimal.type().adapterName(), "not an adapter the user named: the mapping stays as given");
+    // an explicit adapter wins; a model folder of the same name on the node gets no shipped rotation
+    Files.createDirectories(config.resolve("models/bge-small-en-v1.5"));
+    assertFalse(mapper("{\"dims\":384,\"model\":\"bge-small-en-v1.5\"}").type().hasAdapter());
+    // a field whose dims are not the model's holds other vectors: no rotation
+    assertFalse(mapper("{\"dims\":8,\"model\":\"all-MiniLM-L6-v2\"}").type().hasAdapter());
+  }
+
+  @Test
   void valuesTheUserSetsWin() throws IOException {
     var set = mapper("{\"dims\":384,\"model\":\"bge-small-en-v1.5\",\"prefix_dims\":64,\"oversample\":6,\"target_recall\":0.9}");
     assertEquals(64, set.type().prefixDims());
