@@ -94,10 +94,10 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Rows to compute: vector (exact + index), bm25, hybrid, or all.")
   List<String> modes;
 
-  @Option(names = "--query-instruction", defaultValue = "on", paramLabel = "on|off|auto",
+  @Option(names = "--query-instruction", defaultValue = "auto", paramLabel = "on|off|auto",
       description = "BEIR queries: on = encoded with the model's query instruction, off = encoded as documents "
-          + "(no instruction); auto = on, except when the queries are themselves corpus documents (ArguAna). "
-          + "See docs/quality.md.")
+          + "(no instruction); auto (default) = on, except when the queries are themselves corpus documents "
+          + "(ArguAna: a symmetric task, as MTEB scores it). See docs/quality.md.")
   String queryInstruction;
 
   @Option(names = "--keep-self-hits",
@@ -203,14 +203,7 @@ public final class EvalCommand implements Callable<Integer> {
       }
       ObjectNode secs = root.putObject("seconds");
       r.seconds().forEach(secs::put);
-      String text = om.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-      if ("-".equals(json)) {
-        out.println(text);
-        out.flush();
-      } else {
-        Files.writeString(Path.of(json), text + "\n");
-        err.println("wrote " + json);
-      }
+      writeJson(om.writerWithDefaultPrettyPrinter().writeValueAsString(root), out, err);
     }
     if (plot != null) {
       EvalReport rep = r.report();
@@ -257,19 +250,23 @@ public final class EvalCommand implements Callable<Integer> {
     }
     out.flush();
     if (json != null) {
-      String text = dev.matryoshka.eval.CalibrationStudy.json(rs);
-      if ("-".equals(json)) {
-        out.println(text);
-        out.flush();
-      } else {
-        Files.writeString(Path.of(json), text + "\n");
-        err.println("wrote " + json);
-      }
+      writeJson(dev.matryoshka.eval.CalibrationStudy.json(rs), out, err);
     }
     return 0;
   }
 
   /** One line per default path: the row a user gets with no flags, against exact full-dim search. */
+  /** Writes a report to {@code --json}: stdout for "-", else the file (said on stderr). */
+  private void writeJson(String text, java.io.PrintWriter out, java.io.PrintWriter err) throws java.io.IOException {
+    if ("-".equals(json)) {
+      out.println(text);
+      out.flush();
+    } else {
+      Files.writeString(Path.of(json), text + "\n");
+      err.println("wrote " + json);
+    }
+  }
+
   private static void printDefault(java.io.PrintWriter out, EvalRunner.Result r, Float oversample, double targetRecall) {
     String a = r.defaultAdapter();
     if (a == null) {

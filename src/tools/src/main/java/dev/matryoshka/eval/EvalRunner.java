@@ -65,7 +65,7 @@ public final class EvalRunner {
     public static Options defaults() {
       return new Options(Models.DEFAULT_MODEL, EncoderOptions.defaults(), "test", 0,
           new int[] {32, 64, 128, 256}, List.of("none", "auto"), Float.NaN, new float[0], List.of("vector"),
-          EvalCalibration.SEGMENTS, dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, "on", false);
+          EvalCalibration.SEGMENTS, dev.matryoshka.search.MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL, "auto", false);
     }
 
     /** These options with the prefix of the index path resolved for a model. */
