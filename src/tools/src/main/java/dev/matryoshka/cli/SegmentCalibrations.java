@@ -18,7 +18,7 @@ final class SegmentCalibrations {
       double target = MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL;
       String field = s.settings().field();
       var leaves = s.indexSearcher().getIndexReader().leaves();
-      err.printf(Locale.ROOT, "calibration: %d segment(s), each searched at its own oversample for recall@10 %.2f%s%n",
+      err.printf(Locale.ROOT, "calibration: %d segment(s), each searched at its own oversample for recall@10 %s%s%n",
           leaves.size(), target, Float.isNaN(s.defaultOversample()) ? ""
               : " (but the index-wide calibration in the commit sets oversample "
                   + dev.matryoshka.search.Calibration.format(s.defaultOversample()) + " for all)");
@@ -28,8 +28,7 @@ final class SegmentCalibrations {
           err.printf(Locale.ROOT, "  segment %d (%,d docs): no calibration (searched exactly when small, else at oversample %s)%n",
               leaf.ord, leaf.reader().maxDoc(), dev.matryoshka.search.Calibration.format(MatryoshkaKnnQuery.FALLBACK_OVERSAMPLE));
         } else {
-          err.printf(Locale.ROOT, "  segment %d: oversample %s; %s%n", leaf.ord,
-              dev.matryoshka.search.Calibration.format(c.oversampleFor(target)), c.summary());
+          err.printf(Locale.ROOT, "  segment %d: oversample %.1f; %s%n", leaf.ord, c.oversampleFor(target), c.summary());
         }
       }
       err.flush();
