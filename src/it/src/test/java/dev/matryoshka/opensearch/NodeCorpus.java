@@ -152,6 +152,9 @@ final class NodeCorpus {
         new IndexWriterConfig().setCodec(new MatryoshkaCodec(new MatryoshkaHnswVectorsFormat(64, 16, 100)))
             .setMergePolicy(new org.apache.lucene.index.LogByteSizeMergePolicy());
     List<List<Hit>> out = new ArrayList<>();
+    // the field names the bundled model and no adapter, so the node maps documents and queries
+    // through the model's shipped rotation: the library does the same
+    dev.matryoshka.adapt.Adapter rotation = dev.matryoshka.index.ModelRotations.forModel(Models.DEFAULT_MODEL);
     try (TextEncoder enc = Models.open(Models.DEFAULT_MODEL, EncoderOptions.defaults());
         ByteBuffersDirectory dir = new ByteBuffersDirectory()) {
       try (IndexWriter w = new IndexWriter(dir, iwc)) {
@@ -159,7 +162,7 @@ final class NodeCorpus {
           int i = order.get(n);
           Document d = new Document();
           d.add(new StringField("id", ids.get(i), Field.Store.YES));
-          d.add(new MatryoshkaVectorField("emb", vectors[i], type));
+          d.add(new MatryoshkaVectorField("emb", rotation.apply(vectors[i]), type));
           w.addDocument(d);
           if (n % 97 == 96) {
             w.commit();
@@ -173,7 +176,7 @@ final class NodeCorpus {
         // one query per call, as the node encodes each request's query_text: a batch pads
         // queries to a common length, and other matrix shapes round the last bits differently
         for (String text : queries) {
-          float[] q = enc.encodeQueries(List.of(text))[0];
+          float[] q = rotation.apply(enc.encodeQueries(List.of(text))[0]);
           List<Hit> hits = new ArrayList<>();
           for (ScoreDoc sd : searcher.search(new MatryoshkaKnnQuery("emb", q, k).oversample(oversample), k).scoreDocs) {
             hits.add(new Hit(stored.document(sd.doc).get("id"), sd.score));
