@@ -58,6 +58,9 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
   /** The mapping type name. */
   public static final String CONTENT_TYPE = "matryoshka_vector";
 
+  /** {@code "adapter": "none"}: no adapter, not even the model's default one. */
+  public static final String NO_ADAPTER = "none";
+
   /** Parses the mapping, resolving {@code adapter} names on this node; registered under {@value #CONTENT_TYPE}. */
   static TypeParser parser(NodeAdapters adapters, ModelDefaults modelDefaults) {
     return new TypeParser(
@@ -225,7 +228,9 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       }
       Adapter a = null;
       String adapterLabel = null;
-      if (adapter.getValue() != null) {
+      if (NO_ADAPTER.equals(adapter.getValue())) {
+        a = null; // the user opts out of the model's default adapter
+      } else if (adapter.getValue() != null) {
         try {
           a = adapters.get(adapter.getValue());
         } catch (IllegalArgumentException e) {

@@ -190,6 +190,8 @@ class MatryoshkaVectorFieldMapperTest {
     // an explicit adapter wins; a model folder of the same name on the node gets no shipped rotation
     Files.createDirectories(config.resolve("models/bge-small-en-v1.5"));
     assertFalse(mapper("{\"dims\":384,\"model\":\"bge-small-en-v1.5\"}").type().hasAdapter());
+    // "adapter": "none" opts out of it
+    assertFalse(mapper("{\"dims\":384,\"model\":\"bge-small-en-v1.5\",\"adapter\":\"none\"}").type().hasAdapter());
     // a field whose dims are not the model's holds other vectors: no rotation
     assertFalse(mapper("{\"dims\":8,\"model\":\"all-MiniLM-L6-v2\"}").type().hasAdapter());
   }
