@@ -140,7 +140,7 @@ public final class MatryoshkaSearcher implements Closeable {
     return reader.numDocs();
   }
 
-  /** The calibration stored with the index, or null when it was never calibrated. */
+  /** The index-wide calibration stored in the commit (by {@code tune}, or an older {@code index}), or null. */
   public dev.matryoshka.search.Calibration calibration() {
     return calibration;
   }

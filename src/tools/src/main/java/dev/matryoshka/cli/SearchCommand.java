@@ -47,8 +47,9 @@ public final class SearchCommand implements Callable<Integer> {
   int k;
 
   @Option(names = "--oversample", paramLabel = "F",
-      description = "Candidates = ceil(k x F) (default: the oversample calibrated with the index, see 'tune'; "
-          + MatryoshkaKnnQuery.DEFAULT_OVERSAMPLE + " for an index never calibrated).")
+      description = "Candidates = ceil(k x F) in every segment (default: each segment's own oversample for "
+          + "recall@10 " + MatryoshkaKnnQuery.DEFAULT_TARGET_RECALL + ", from the calibration the codec stored with it; "
+          + "an index-wide oversample stored by 'tune' wins).")
   Float oversample;
 
   @picocli.CommandLine.Mixin ModelOptions modelOptions;
