@@ -89,9 +89,12 @@ final class CalibrationFile {
   static Loaded read(Directory dir, SegmentInfo si, String suffix, FieldInfos fieldInfos) {
     String name = fileName(si, suffix);
     try {
-      // listAll sees inside a compound file; a segment's file list names the file only when the
-      // segment is not compound
-      if (!java.util.Arrays.asList(dir.listAll()).contains(name) && !listed(si, name)) {
+      // a segment's file list names the file only when the segment is not compound; inside a
+      // compound file, listAll reads the compound's own (in-memory) entry table, so no directory
+      // listing is done per segment open
+      boolean present = listed(si, name)
+          || (si.getUseCompoundFile() && java.util.Arrays.asList(dir.listAll()).contains(name));
+      if (!present) {
         return new Loaded(Map.of(), null); // written before calibrations existed
       }
     } catch (IOException | RuntimeException e) {
