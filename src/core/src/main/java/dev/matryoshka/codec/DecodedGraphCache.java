@@ -37,6 +37,8 @@ final class DecodedGraphCache implements Closeable, Accountable {
   private static final class Slot {
     final AtomicInteger state = new AtomicInteger(NEW);
     volatile DecodedHnswGraph graph;
+    /** The field's int8 prefix codes on the heap, decoded with {@link #graph}; null for float prefixes. */
+    volatile byte[] codes;
     /** Counts per level once measured (a few numbers), else null. Written before state leaves BUSY. */
     volatile DecodedHnswGraph.Shape shape;
     /** The decoded size, from {@link #shape}. */
@@ -63,6 +65,19 @@ final class DecodedGraphCache implements Closeable, Accountable {
    * @param offHeap the field's stored graph (only asked for by the search that decodes it)
    */
   DecodedHnswGraph get(String field, IOSupplier<HnswGraph> offHeap) throws IOException {
+    return get(field, offHeap, -1, null);
+  }
+
+  /**
+   * As {@link #get(String, IOSupplier)}, for a field whose search reads int8 prefix codes: they
+   * are loaded onto the heap with the graph, within the same budget, so that a visit reads the
+   * neighbour list and the code from memory the JVM owns ({@link #codes}).
+   *
+   * @param codesBytes size of the codes, or -1 when the field has none
+   * @param codes reads the codes (only called by the search that decodes the graph)
+   */
+  DecodedHnswGraph get(String field, IOSupplier<HnswGraph> offHeap, long codesBytes, IOSupplier<byte[]> codes)
+      throws IOException {
     Slot slot = slots.get(field);
     if (slot == null) {
       if (budget.maxBytes() == 0) {
@@ -77,19 +92,20 @@ final class DecodedGraphCache implements Closeable, Accountable {
         if (budget.maxBytes() == 0 || !slot.state.compareAndSet(NEW, BUSY)) {
           return null;
         }
-        return decode(slot, offHeap);
+        return decode(slot, offHeap, codesBytes, codes);
       case REFUSED:
         if (!budget.fits(slot.bytes) || !slot.state.compareAndSet(REFUSED, BUSY)) {
           return null;
         }
-        return decode(slot, offHeap);
+        return decode(slot, offHeap, codesBytes, codes);
       default: // BUSY, OFF_HEAP
         return null;
     }
   }
 
   /** Runs in the one search that moved the slot to BUSY; always moves it on. */
-  private DecodedHnswGraph decode(Slot slot, IOSupplier<HnswGraph> offHeap) throws IOException {
+  private DecodedHnswGraph decode(Slot slot, IOSupplier<HnswGraph> offHeap, long codesBytes,
+      IOSupplier<byte[]> codes) throws IOException {
     int next = OFF_HEAP;
     boolean reserved = false;
     try {
@@ -100,10 +116,10 @@ final class DecodedGraphCache implements Closeable, Accountable {
       DecodedHnswGraph.Shape shape = slot.shape;
       if (shape == null) {
         shape = DecodedHnswGraph.measure(stored);
-        if (!shape.fitsInArrays()) {
+        if (!shape.fitsInArrays() || codesBytes > Integer.MAX_VALUE - 16) {
           return null;
         }
-        slot.bytes = shape.ramBytes();
+        slot.bytes = shape.ramBytes() + Math.max(0, codesBytes);
         slot.shape = shape;
       }
       long bytes = slot.bytes;
@@ -114,10 +130,12 @@ final class DecodedGraphCache implements Closeable, Accountable {
       reserved = true;
       decodes.incrementAndGet();
       DecodedHnswGraph graph = DecodedHnswGraph.decode(stored, shape);
+      byte[] heapCodes = codesBytes >= 0 ? codes.get() : null;
       synchronized (this) {
         if (closed) {
           return graph; // this search may still use it; close() has settled the accounts
         }
+        slot.codes = heapCodes;
         slot.graph = graph;
         heldBytes.addAndGet(bytes);
         reserved = false; // now owned by the slot, released by close()
@@ -130,6 +148,15 @@ final class DecodedGraphCache implements Closeable, Accountable {
       }
       slot.state.set(next);
     }
+  }
+
+  /**
+   * The int8 codes decoded with {@code field}'s graph, or null. Read after {@link #get} returned
+   * the graph: a search that got the graph uses the codes of the same slot.
+   */
+  byte[] codes(String field) {
+    Slot slot = slots.get(field);
+    return slot == null ? null : slot.codes;
   }
 
   /** Graphs decoded by this reader so far (tests: at most one per field). */
@@ -157,6 +184,7 @@ final class DecodedGraphCache implements Closeable, Accountable {
     for (Slot slot : slots.values()) {
       if (slot.graph != null) {
         slot.graph = null;
+        slot.codes = null;
         slot.state.set(OFF_HEAP);
         budget.release(slot.bytes);
         heldBytes.addAndGet(-slot.bytes);

@@ -34,6 +34,8 @@ import org.apache.lucene.util.hnsw.RandomVectorScorer;
 final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGraphProvider, Accountable {
   private final Lucene99HnswVectorsReader graphReader;
   private final FlatVectorsReader flatReader;
+  /** {@link #flatReader} when it is ours (it always is but in tests): the int8 codes' source. */
+  private final MatryoshkaFlatVectorsReader flat;
   private final DecodedGraphCache decoded;
   private final Map<String, SegmentCalibration> calibrations;
 
@@ -42,6 +44,7 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
       Map<String, SegmentCalibration> calibrations) {
     this.graphReader = graphReader;
     this.flatReader = flatReader;
+    this.flat = flatReader instanceof MatryoshkaFlatVectorsReader m ? m : null;
     this.decoded = new DecodedGraphCache(budget);
     this.calibrations = Map.copyOf(calibrations);
   }
@@ -54,13 +57,19 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
   @Override
   public void search(String field, float[] target, KnnCollector knnCollector, AcceptDocs acceptDocs)
       throws IOException {
-    DecodedHnswGraph graph = knnCollector.k() > 0 ? decoded.get(field, () -> graphReader.getGraph(field)) : null;
+    DecodedHnswGraph graph = null;
+    if (knnCollector.k() > 0) {
+      long codesBytes = flat != null ? flat.int8CodesBytes(field) : -1;
+      graph = decoded.get(field, () -> graphReader.getGraph(field), codesBytes, () -> flat.readInt8Codes(field));
+    }
     if (graph == null) {
       graphReader.search(field, target, knnCollector, acceptDocs);
       return;
     }
     int graphSize = graph.size();
-    RandomVectorScorer scorer = flatReader.getRandomVectorScorer(field, target);
+    RandomVectorScorer scorer = flat != null
+        ? flat.getRandomVectorScorer(field, target, decoded.codes(field))
+        : flatReader.getRandomVectorScorer(field, target);
     int accepted = Math.min(acceptDocs.cost(), graphSize);
     // the same choice as Lucene's reader: walk the graph unless scoring every accepted vector
     // would visit no more than the walk is expected to

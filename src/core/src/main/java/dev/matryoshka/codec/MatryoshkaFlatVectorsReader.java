@@ -178,6 +178,14 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
 
   @Override
   public RandomVectorScorer getRandomVectorScorer(String field, float[] target) throws IOException {
+    return getRandomVectorScorer(field, target, null);
+  }
+
+  /**
+   * The prefix scorer of {@code field} for {@code target}; for an int8 field, {@code heapCodes}
+   * are its codes already on the heap ({@link #readInt8Codes}), or null to read them from the file.
+   */
+  RandomVectorScorer getRandomVectorScorer(String field, float[] target, byte[] heapCodes) throws IOException {
     PrefixEntry e = entry(field);
     if (e == null) {
       return raw.getRandomVectorScorer(field, target);
@@ -189,18 +197,48 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
     }
     float[] prefixQuery = MatryoshkaPrefix.prefix(target, e.prefixDims, e.similarity);
     if (e.scales != null) {
-      // int8 codes: the integer dot product is proportional to the prefix dot product (see
-      // Int8Prefix); Lucene's byte scorer turns it into a monotone score, which is all the
-      // graph walk needs before the full-vector rerank
       ByteVectorValues codeValues =
           OffHeapByteVectorValues.load(
               VectorSimilarityFunction.DOT_PRODUCT, scorer, e.ordToDoc, VectorEncoding.BYTE,
               e.prefixDims, e.codesOffset, e.codesLength, data);
-      return scorer.getRandomVectorScorer(
-          VectorSimilarityFunction.DOT_PRODUCT, codeValues, Int8Prefix.encodeQuery(prefixQuery, e.scales));
+      if ("symmetric".equals(System.getProperty(INT8_SCORER_PROPERTY))) {
+        // the scorer before issue 22, kept for A/B runs: the query coded to int8 as well and
+        // scored by Lucene's byte scorer (the integer dot product is proportional to the prefix
+        // dot product, see Int8Prefix)
+        return scorer.getRandomVectorScorer(
+            VectorSimilarityFunction.DOT_PRODUCT, codeValues, Int8Prefix.encodeQuery(prefixQuery, e.scales));
+      }
+      return new Int8PrefixScorer(e.graphSimilarity(), prefixQuery, e.scales, codeValues,
+          heapCodes != null && heapCodes.length == e.codesLength ? heapCodes : null);
     }
     return scorer.getRandomVectorScorer(
         e.graphSimilarity(), getPrefixVectorValues(field), prefixQuery);
+  }
+
+  /**
+   * System property {@value}: {@code symmetric} scores int8 prefix codes as before issue 22
+   * (query coded to int8 too, Lucene's byte scorer over the file); read at every search, so that
+   * a benchmark can compare both in one run. For A/B benchmarks only.
+   */
+  public static final String INT8_SCORER_PROPERTY = "matryoshka.int8.scorer";
+
+  /** Bytes of the int8 codes of {@code field}, or -1 when its prefixes are float32 (or absent). */
+  long int8CodesBytes(String field) {
+    PrefixEntry e = entry(field);
+    return e == null || e.scales == null ? -1 : e.codesLength;
+  }
+
+  /** Every int8 code of {@code field}, read into one array (at most {@link Integer#MAX_VALUE} bytes). */
+  byte[] readInt8Codes(String field) throws IOException {
+    PrefixEntry e = entry(field);
+    if (e == null || e.scales == null || e.codesLength > Integer.MAX_VALUE - 16) {
+      throw new IllegalStateException("field \"" + field + "\" has no int8 codes that fit in one array");
+    }
+    byte[] codes = new byte[(int) e.codesLength];
+    IndexInput in = data.clone();
+    in.seek(e.codesOffset);
+    in.readBytes(codes, 0, codes.length);
+    return codes;
   }
 
   @Override

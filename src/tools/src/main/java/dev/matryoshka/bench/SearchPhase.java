@@ -59,6 +59,14 @@ public final class SearchPhase {
 
   private SearchPhase() {}
 
+  /**
+   * The int8 prefix scorers to compare (system property {@code matryoshka.bench.int8Scorers}, a
+   * comma list of {@code asymmetric} and {@code symmetric}; default {@code asymmetric}, the
+   * library's scorer): each gets its own copy of the int8 settings, so both run in one bench.
+   */
+  static final List<String> INT8_SCORERS =
+      List.of(System.getProperty("matryoshka.bench.int8Scorers", "asymmetric").split(","));
+
   /** The settings to run on one index. */
   static List<Setting> settings(BenchOptions o, BuiltIndex idx) {
     List<Setting> out = new ArrayList<>();
@@ -77,9 +85,10 @@ public final class SearchPhase {
       }
       case MATRYOSHKA_PREFIX, MATRYOSHKA_FUNNEL -> {
         int p = idx.prefixDims();
+        for (String scorer : idx.int8Prefix() ? INT8_SCORERS : List.of("")) {
         for (float os : o.oversample()) {
           int c = candidates(k, os);
-          String label = "p=" + p + (idx.int8Prefix() ? " int8" : "") + " os=" + fmt(os);
+          String label = "p=" + p + (idx.int8Prefix() ? " int8" + Setting.int8ScorerSuffix(scorer) : "") + " os=" + fmt(os);
           out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(), label, c, os, 0, 0, 0));
           for (int depth : o.rerankDepth()) {
             if (depth < c) {
@@ -87,6 +96,7 @@ public final class SearchPhase {
                   os, 0, depth, 0));
             }
           }
+        }
         }
         for (double t : o.targetRecall()) {
           float os = widestOversample(idx, t);

@@ -33,9 +33,19 @@ public record Setting(
     this(system, index, label, candidates, oversample, funnelDims, funnelKeep, prefixDims, Double.NaN);
   }
 
+  /** The label suffix of int8 settings searched with {@code scorer} (none for the default). */
+  static String int8ScorerSuffix(String scorer) {
+    return scorer.isEmpty() || scorer.equals("asymmetric") ? "" : " " + scorer;
+  }
+
   /** The query this setting runs for one query vector. */
   Query query(float[] q, int k) {
     String f = BenchSystem.FIELD;
+    if (label.contains(" int8") && BenchSystem.of(system) == BenchSystem.MATRYOSHKA_PREFIX) {
+      // the codec reads its int8 scorer from this property at every search (A/B in one run)
+      System.setProperty("matryoshka.int8.scorer",
+          label.contains(" int8 symmetric") ? "symmetric" : "asymmetric");
+    }
     return switch (BenchSystem.of(system)) {
       case LUCENE_HNSW_FLOAT32 -> new KnnFloatVectorQuery(f, q, candidates);
       case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_INT4_RESCORE, LUCENE_HNSW_1BIT_RESCORE ->

@@ -1,0 +1,97 @@
+package dev.matryoshka.codec;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Int8Dot} on the JDK's vector API: a lane-count of codes is loaded as bytes, widened to
+ * floats in one conversion and multiplied into float accumulators (one fused multiply-add per
+ * lane-count of dimensions, the same count as a float prefix needs, on a quarter of the bytes).
+ * Only this class names {@code jdk.incubator.vector}; {@link Int8Dot} loads it only when the
+ * module is present.
+ */
+final class PanamaInt8Dot extends Int8Dot {
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  /** As many bytes as {@link #F} has float lanes. */
+  private static final VectorSpecies<Byte> B =
+      F.vectorBitSize() >= 256 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4)) : null;
+  private static final int L = F.length();
+
+  private PanamaInt8Dot() {}
+
+  /** Null where vectors are narrower than 256 bits (the scalar loop is as good there). */
+  static PanamaInt8Dot createOrNull() {
+    if (B == null || B.length() != L) {
+      return null;
+    }
+    PanamaInt8Dot d = new PanamaInt8Dot();
+    // one call through each path, so a JVM that cannot run them fails here, not in a search
+    float[] out = new float[4];
+    d.dot4(new byte[L + 1], 0, 0, 0, 0, new float[L + 1], L + 1, out, 0);
+    d.dot(new byte[L + 1], 0, new float[L + 1], L + 1);
+    return d;
+  }
+
+  private static FloatVector load(byte[] codes, int at) {
+    return (FloatVector) ByteVector.fromArray(B, codes, at).convertShape(VectorOperators.B2F, F, 0);
+  }
+
+  @Override
+  float dot(byte[] codes, int off, float[] q, int len) {
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    int i = 0;
+    for (; i + 2 * L <= len; i += 2 * L) {
+      acc0 = load(codes, off + i).fma(FloatVector.fromArray(F, q, i), acc0);
+      acc1 = load(codes, off + i + L).fma(FloatVector.fromArray(F, q, i + L), acc1);
+    }
+    if (i + L <= len) {
+      acc0 = load(codes, off + i).fma(FloatVector.fromArray(F, q, i), acc0);
+      i += L;
+    }
+    float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    for (; i < len; i++) {
+      s += q[i] * codes[off + i];
+    }
+    return s;
+  }
+
+  @Override
+  void dot4(byte[] codes, int o0, int o1, int o2, int o3, float[] q, int len, float[] out, int at) {
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = FloatVector.zero(F);
+    FloatVector a2 = FloatVector.zero(F);
+    FloatVector a3 = FloatVector.zero(F);
+    int i = 0;
+    for (; i + L <= len; i += L) {
+      FloatVector qv = FloatVector.fromArray(F, q, i);
+      a0 = load(codes, o0 + i).fma(qv, a0);
+      a1 = load(codes, o1 + i).fma(qv, a1);
+      a2 = load(codes, o2 + i).fma(qv, a2);
+      a3 = load(codes, o3 + i).fma(qv, a3);
+    }
+    float s0 = a0.reduceLanes(VectorOperators.ADD);
+    float s1 = a1.reduceLanes(VectorOperators.ADD);
+    float s2 = a2.reduceLanes(VectorOperators.ADD);
+    float s3 = a3.reduceLanes(VectorOperators.ADD);
+    for (; i < len; i++) {
+      float qi = q[i];
+      s0 += qi * codes[o0 + i];
+      s1 += qi * codes[o1 + i];
+      s2 += qi * codes[o2 + i];
+      s3 += qi * codes[o3 + i];
+    }
+    out[at] = s0;
+    out[at + 1] = s1;
+    out[at + 2] = s2;
+    out[at + 3] = s3;
+  }
+
+  @Override
+  String name() {
+    return "panama-" + F.vectorBitSize();
+  }
+}
