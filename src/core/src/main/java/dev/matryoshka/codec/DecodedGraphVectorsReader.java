@@ -130,6 +130,11 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
     return graphReader;
   }
 
+  /** Our flat reader underneath (tests score its codes directly). */
+  MatryoshkaFlatVectorsReader flatReaderForTests() {
+    return flat;
+  }
+
   /** Heap held by decoded graphs (0 until a field's first approximate search). */
   long decodedGraphBytes() {
     return decoded.ramBytesUsed();

@@ -67,6 +67,12 @@ public final class SearchPhase {
   static final List<String> INT8_SCORERS =
       List.of(System.getProperty("matryoshka.bench.int8Scorers", "asymmetric").split(","));
 
+  /**
+   * System property {@code matryoshka.bench.prefetchAB=true}: every matryoshka-prefix setting
+   * runs twice, with and without the rerank's prefetch of full vectors (A/B in one run).
+   */
+  static final boolean PREFETCH_AB = Boolean.getBoolean("matryoshka.bench.prefetchAB");
+
   /** The settings to run on one index. */
   static List<Setting> settings(BenchOptions o, BuiltIndex idx) {
     List<Setting> out = new ArrayList<>();
@@ -116,6 +122,15 @@ public final class SearchPhase {
                     o.funnelDims(), keep, 0));
               }
             }
+          }
+        }
+        if (PREFETCH_AB) {
+          // the same settings with the rerank's prefetch off (A/B in one run)
+          int n = out.size();
+          for (int i = 0; i < n; i++) {
+            Setting m = out.get(i);
+            out.add(new Setting(m.system(), m.index(), m.label() + Setting.NO_PREFETCH, m.candidates(), m.oversample(),
+                m.funnelDims(), m.funnelKeep(), m.prefixDims(), m.targetRecall()));
           }
         }
       }

@@ -33,6 +33,9 @@ public record Setting(
     this(system, index, label, candidates, oversample, funnelDims, funnelKeep, prefixDims, Double.NaN);
   }
 
+  /** Label suffix of a matryoshka-prefix setting whose rerank does not prefetch. */
+  static final String NO_PREFETCH = " no-prefetch";
+
   /** The label suffix of int8 settings searched with {@code scorer} (none for the default). */
   static String int8ScorerSuffix(String scorer) {
     return scorer.isEmpty() || scorer.equals("asymmetric") ? "" : " " + scorer;
@@ -41,6 +44,11 @@ public record Setting(
   /** The query this setting runs for one query vector. */
   Query query(float[] q, int k) {
     String f = BenchSystem.FIELD;
+    if (BenchSystem.of(system) == BenchSystem.MATRYOSHKA_PREFIX) {
+      // read by FullVectorRescorer at every rerank (A/B in one run)
+      System.setProperty(dev.matryoshka.search.FullVectorRescorer.PREFETCH_PROPERTY,
+          label.endsWith(NO_PREFETCH) ? "false" : "true");
+    }
     if (label.contains(" int8") && BenchSystem.of(system) == BenchSystem.MATRYOSHKA_PREFIX) {
       // the codec reads its int8 scorer from this property at every search (A/B in one run)
       System.setProperty("matryoshka.int8.scorer",
