@@ -70,27 +70,28 @@ final class Int8PrefixScorer extends RandomVectorScorer.AbstractRandomVectorScor
   @Override
   public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {
     float max = Float.NEGATIVE_INFINITY;
-    int i = 0;
-    for (; i + 4 <= numNodes; i += 4) {
+    for (int i = 0; i < numNodes; i += 4) {
+      // a last group of one to three nodes repeats its last node: one four-way pass is cheaper
+      // than up to three single ones (a profile had a sixth of the walk in the single path)
+      int left = numNodes - i;
+      int n0 = nodes[i];
+      int n1 = left > 1 ? nodes[i + 1] : n0;
+      int n2 = left > 2 ? nodes[i + 2] : n1;
+      int n3 = left > 3 ? nodes[i + 3] : n2;
       if (heap != null) {
-        dot.dot4(heap, nodes[i] * dims, nodes[i + 1] * dims, nodes[i + 2] * dims, nodes[i + 3] * dims,
-            query, dims, raw, 0);
+        dot.dot4(heap, n0 * dims, n1 * dims, n2 * dims, n3 * dims, query, dims, raw, 0);
       } else {
-        for (int j = 0; j < 4; j++) {
-          System.arraycopy(values.vectorValue(nodes[i + j]), 0, scratch, j * dims, dims);
-        }
+        System.arraycopy(values.vectorValue(n0), 0, scratch, 0, dims);
+        System.arraycopy(values.vectorValue(n1), 0, scratch, dims, dims);
+        System.arraycopy(values.vectorValue(n2), 0, scratch, 2 * dims, dims);
+        System.arraycopy(values.vectorValue(n3), 0, scratch, 3 * dims, dims);
         dot.dot4(scratch, 0, dims, 2 * dims, 3 * dims, query, dims, raw, 0);
       }
-      for (int j = 0; j < 4; j++) {
+      for (int j = 0, m = Math.min(4, left); j < m; j++) {
         float s = toScore(raw[j]);
         scores[i + j] = s;
         max = Math.max(max, s);
       }
-    }
-    for (; i < numNodes; i++) {
-      float s = score(nodes[i]);
-      scores[i] = s;
-      max = Math.max(max, s);
     }
     return max;
   }
