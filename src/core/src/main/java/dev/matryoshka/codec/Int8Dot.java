@@ -2,7 +2,7 @@ package dev.matryoshka.codec;
 
 /**
  * Dot products of int8 prefix codes with a float query: {@code Σ q[i] · code[i]}. The query has
- * already absorbed the per-dimension scales ({@link Int8PrefixScorer}), so this is the prefix
+ * already absorbed the per-dimension scales ({@link QuantizedPrefixScorer}), so this is the prefix
  * dot product up to the documents' rounding; the query itself is not quantized.
  *
  * <p>Two implementations with the same results up to float summation order: {@link
@@ -21,6 +21,16 @@ abstract class Int8Dot {
 
   /** Four {@link #dot}s of codes at {@code o0..o3} of {@code codes}, into {@code out[at..at+3]}. */
   abstract void dot4(byte[] codes, int o0, int o1, int o2, int o3, float[] q, int len, float[] out, int at);
+
+  /**
+   * The int4 sum {@code Σ_j lo(c_j) · q[j] + hi(c_j) · q[j + h]} over the {@code h} bytes {@code c_j}
+   * of a code at {@code off} ({@code lo}/{@code hi} its low and high four bits, unsigned);
+   * {@code q} has {@code 2h} values.
+   */
+  abstract float int4Dot(byte[] codes, int off, float[] q, int h);
+
+  /** Four {@link #int4Dot}s, as {@link #dot4}. */
+  abstract void int4Dot4(byte[] codes, int o0, int o1, int o2, int o3, float[] q, int h, float[] out, int at);
 
   /** Short name for diagnostics ({@code panama-256}, {@code scalar}). */
   abstract String name();
@@ -69,6 +79,24 @@ abstract class Int8Dot {
       out[at + 1] = s1;
       out[at + 2] = s2;
       out[at + 3] = s3;
+    }
+
+    @Override
+    float int4Dot(byte[] codes, int off, float[] q, int h) {
+      float s = 0;
+      for (int j = 0; j < h; j++) {
+        int c = codes[off + j];
+        s += (c & 15) * q[j] + ((c >>> 4) & 15) * q[j + h];
+      }
+      return s;
+    }
+
+    @Override
+    void int4Dot4(byte[] codes, int o0, int o1, int o2, int o3, float[] q, int h, float[] out, int at) {
+      out[at] = int4Dot(codes, o0, q, h);
+      out[at + 1] = int4Dot(codes, o1, q, h);
+      out[at + 2] = int4Dot(codes, o2, q, h);
+      out[at + 3] = int4Dot(codes, o3, q, h);
     }
 
     @Override

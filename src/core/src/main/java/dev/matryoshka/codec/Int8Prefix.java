@@ -21,9 +21,12 @@ final class Int8Prefix {
   /** Accumulates the per-dimension scales over prefixes seen one by one. */
   static final class Scales {
     final float[] max;
+    private final double[] sumSquares;
+    private long count;
 
     Scales(int dims) {
       max = new float[dims];
+      sumSquares = new double[dims];
     }
 
     void add(float[] prefix) {
@@ -32,8 +35,60 @@ final class Int8Prefix {
         if (a > max[i]) {
           max[i] = a;
         }
+        sumSquares[i] += (double) prefix[i] * prefix[i];
       }
+      count++;
     }
+
+    /**
+     * The int4 clip values: {@value #INT4_CLIP} × the dimension's root mean square, or its largest
+     * magnitude if that is smaller. Fifteen levels over the largest magnitude would spend most of
+     * them on a few outliers; clipping there keeps the rounding step at about a fifth of a
+     * standard deviation for the bulk of the values (the outliers are cut, and the rerank
+     * corrects what that costs).
+     */
+    float[] int4Scales() {
+      float[] out = new float[max.length];
+      for (int i = 0; i < out.length; i++) {
+        float rms = count == 0 ? 0f : (float) Math.sqrt(sumSquares[i] / count);
+        out[i] = Math.min(max[i], INT4_CLIP * rms);
+      }
+      return out;
+    }
+  }
+
+  /** Clip of int4 codes, in root mean squares of the dimension (see {@link Scales#int4Scales}). */
+  static final float INT4_CLIP = 2.5f;
+
+  /** Bytes of one int4 code of {@code prefixDims} dimensions: two dimensions per byte. */
+  static int int4Bytes(int prefixDims) {
+    return (prefixDims + 1) / 2;
+  }
+
+  /**
+   * The int4 code of a document prefix: byte {@code j} holds {@code level(j) + 8} in its low four
+   * bits and {@code level(j + h) + 8} in its high four bits, {@code h = int4Bytes(dims)}, each
+   * level {@code round(7 · clamp(x / scale, -1, 1))}; a missing last dimension is level 0. This
+   * split layout lets the kernel read a run of low nibbles and the matching run of high nibbles
+   * as two contiguous runs of dimensions.
+   */
+  static byte[] encodeDocumentInt4(float[] prefix, float[] scales) {
+    int h = int4Bytes(prefix.length);
+    byte[] out = new byte[h];
+    for (int j = 0; j < h; j++) {
+      int lo = int4Level(prefix, scales, j) + 8;
+      int hi = int4Level(prefix, scales, j + h) + 8;
+      out[j] = (byte) (lo | (hi << 4));
+    }
+    return out;
+  }
+
+  private static int int4Level(float[] prefix, float[] scales, int i) {
+    if (i >= prefix.length || scales[i] == 0) {
+      return 0;
+    }
+    float c = Math.max(-1f, Math.min(1f, prefix[i] / scales[i]));
+    return Math.round(c * 7f);
   }
 
   /** The code of a document prefix under {@code scales}. */

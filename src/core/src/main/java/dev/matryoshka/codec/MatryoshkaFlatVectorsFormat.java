@@ -31,12 +31,17 @@ public final class MatryoshkaFlatVectorsFormat extends FlatVectorsFormat {
   static final String DATA_EXTENSION = "mpv";
   /** Key of the int8 codes in {@code getOffHeapByteSize} (they are stored in {@code .mpv}). */
   static final String CODES_KEY = "mpv-int8";
+  /** Key of the int4 codes in {@code getOffHeapByteSize}. */
+  static final String INT4_CODES_KEY = "mpv-int4";
   static final int VERSION_START = 0;
   /** Adds the encoding byte per field and int8 prefix codes in {@code .mpv}. */
   static final int VERSION_INT8 = 1;
-  static final int VERSION_CURRENT = VERSION_INT8;
+  /** Adds int4 prefix codes (encoding byte 2). */
+  static final int VERSION_INT4 = 2;
+  static final int VERSION_CURRENT = VERSION_INT4;
   static final byte ENCODING_FLOAT32 = 0;
   static final byte ENCODING_INT8 = 1;
+  static final byte ENCODING_INT4 = 2;
   static final int DIRECT_MONOTONIC_BLOCK_SHIFT = 16;
 
   /**

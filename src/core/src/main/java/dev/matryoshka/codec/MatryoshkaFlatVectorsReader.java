@@ -200,7 +200,11 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
       ByteVectorValues codeValues =
           OffHeapByteVectorValues.load(
               VectorSimilarityFunction.DOT_PRODUCT, scorer, e.ordToDoc, VectorEncoding.BYTE,
-              e.prefixDims, e.codesOffset, e.codesLength, data);
+              e.codeBytes(), e.codesOffset, e.codesLength, data);
+      if (e.int4) {
+        return new QuantizedPrefixScorer(e.graphSimilarity(), prefixQuery, e.scales, true, codeValues,
+            heapCodes != null && heapCodes.length == e.codesLength ? heapCodes : null);
+      }
       if ("symmetric".equals(System.getProperty(INT8_SCORER_PROPERTY))) {
         // the scorer before issue 22, kept for A/B runs: the query coded to int8 as well and
         // scored by Lucene's byte scorer (the integer dot product is proportional to the prefix
@@ -208,7 +212,7 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
         return scorer.getRandomVectorScorer(
             VectorSimilarityFunction.DOT_PRODUCT, codeValues, Int8Prefix.encodeQuery(prefixQuery, e.scales));
       }
-      return new Int8PrefixScorer(e.graphSimilarity(), prefixQuery, e.scales, codeValues,
+      return new QuantizedPrefixScorer(e.graphSimilarity(), prefixQuery, e.scales, false, codeValues,
           heapCodes != null && heapCodes.length == e.codesLength ? heapCodes : null);
     }
     return scorer.getRandomVectorScorer(
@@ -222,13 +226,13 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
    */
   public static final String INT8_SCORER_PROPERTY = "matryoshka.int8.scorer";
 
-  /** Bytes of the int8 codes of {@code field}, or -1 when its prefixes are float32 (or absent). */
+  /** Bytes of the int8 or int4 codes of {@code field}, or -1 when its prefixes are float32 (or absent). */
   long int8CodesBytes(String field) {
     PrefixEntry e = entry(field);
     return e == null || e.scales == null ? -1 : e.codesLength;
   }
 
-  /** Every int8 code of {@code field}, read into one array (at most {@link Integer#MAX_VALUE} bytes). */
+  /** Every int8 or int4 code of {@code field}, read into one array (at most {@link Integer#MAX_VALUE} bytes). */
   byte[] readInt8Codes(String field) throws IOException {
     PrefixEntry e = entry(field);
     if (e == null || e.scales == null || e.codesLength > Integer.MAX_VALUE - 16) {
@@ -309,7 +313,7 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
     // search reads only them (its float prefixes are read when a graph is built)
     Map<String, Long> prefix = e.scales == null
         ? Map.of(DATA_EXTENSION, e.length)
-        : Map.of(DATA_EXTENSION, e.length, CODES_KEY, e.codesLength);
+        : Map.of(DATA_EXTENSION, e.length, e.int4 ? INT4_CODES_KEY : CODES_KEY, e.codesLength);
     return KnnVectorsReader.mergeOffHeapByteSizeMaps(rawSizes, prefix);
   }
 
@@ -342,8 +346,14 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
       int size,
       OrdToDocDISIReaderConfiguration ordToDoc,
       float[] scales, // null: float32 search
+      boolean int4, // with scales: int4 codes, else int8
       long codesOffset,
       long codesLength) implements Accountable {
+
+    /** Bytes of one code. */
+    int codeBytes() {
+      return int4 ? Int8Prefix.int4Bytes(prefixDims) : prefixDims;
+    }
 
     private static final long SHALLOW_SIZE =
         RamUsageEstimator.shallowSizeOfInstance(PrefixEntry.class)
@@ -394,9 +404,11 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
       float[] scales = null;
       long codesOffset = 0;
       long codesLength = 0;
+      boolean int4 = false;
       if (version >= VERSION_INT8) {
         byte encoding = meta.readByte();
-        if (encoding == ENCODING_INT8) {
+        if (encoding == ENCODING_INT8 || (encoding == ENCODING_INT4 && version >= VERSION_INT4)) {
+          int4 = encoding == ENCODING_INT4;
           scales = new float[prefixDims];
           for (int i = 0; i < prefixDims; i++) {
             scales[i] = Float.intBitsToFloat(meta.readInt());
@@ -406,15 +418,17 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
           }
           codesOffset = meta.readVLong();
           codesLength = meta.readVLong();
-          if ((long) size * prefixDims != codesLength) {
+          long codeBytes = int4 ? Int8Prefix.int4Bytes(prefixDims) : prefixDims;
+          if ((long) size * codeBytes != codesLength) {
             throw new CorruptIndexException(
-                "field \"" + info.name + "\": int8 codes length " + codesLength + " != " + size + " x " + prefixDims, meta);
+                "field \"" + info.name + "\": " + (int4 ? "int4" : "int8") + " codes length " + codesLength
+                    + " != " + size + " x " + codeBytes, meta);
           }
         } else if (encoding != ENCODING_FLOAT32) {
           throw new CorruptIndexException("field \"" + info.name + "\": unknown prefix encoding " + encoding, meta);
         }
       }
-      return new PrefixEntry(dims, prefixDims, sim, offset, length, size, ordToDoc, scales, codesOffset, codesLength);
+      return new PrefixEntry(dims, prefixDims, sim, offset, length, size, ordToDoc, scales, int4, codesOffset, codesLength);
     }
   }
 }

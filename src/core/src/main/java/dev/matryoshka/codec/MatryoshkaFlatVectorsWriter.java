@@ -132,8 +132,9 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriterCompat {
         writeFloats(data, p);
       }
       long length = data.getFilePointer() - offset;
-      Codes c = encodingOf(field.info) == MatryoshkaPrefix.Encoding.INT8
-          ? writeCodes(field.prefixDims, ordered.size(), ordered::get) : null;
+      MatryoshkaPrefix.Encoding enc = encodingOf(field.info);
+      Codes c = enc != MatryoshkaPrefix.Encoding.FLOAT32
+          ? writeCodes(enc, field.prefixDims, ordered.size(), ordered::get) : null;
       writeMeta(field.info, field.prefixDims, maxDoc, offset, length, docs, c);
       field.finish();
     }
@@ -156,7 +157,8 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriterCompat {
   CloseableRandomVectorScorerSupplier mergePrefixes(FieldInfo info, MergeState mergeState, boolean forGraph)
       throws IOException {
     int prefixDims = prefixDimsOf(info);
-    boolean int8 = encodingOf(info) == MatryoshkaPrefix.Encoding.INT8;
+    MatryoshkaPrefix.Encoding enc = encodingOf(info);
+    boolean int8 = enc != MatryoshkaPrefix.Encoding.FLOAT32; // int8 or int4 codes to write
     long offset = data.alignFilePointer(Float.BYTES);
     if (!forGraph && !int8) {
       DocsWithFieldSet docs = writePrefixes(data, info, prefixDims, mergeState);
@@ -184,7 +186,7 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriterCompat {
       Codes c = null;
       if (int8) {
         FloatVectorValues reader = values.copy();
-        c = writeCodes(prefixDims, docs.cardinality(), ord -> {
+        c = writeCodes(enc, prefixDims, docs.cardinality(), ord -> {
           try {
             return reader.vectorValue(ord);
           } catch (IOException e) {
@@ -234,22 +236,26 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriterCompat {
     out.writeBytes(buf.array(), buf.array().length);
   }
 
-  /** Where a field's int8 codes went in the codes file, and their per-dimension scales. */
-  private record Codes(float[] scales, long offset, long length) {}
+  /** Where a field's int8 or int4 codes went in the codes file, and their per-dimension scales. */
+  private record Codes(byte encoding, float[] scales, long offset, long length) {}
 
   /** Two passes over the prefixes (by ordinal): scales, then one code per prefix. */
-  private Codes writeCodes(int prefixDims, int count, java.util.function.IntFunction<float[]> prefixes)
-      throws IOException {
-    Int8Prefix.Scales scales = new Int8Prefix.Scales(prefixDims);
+  private Codes writeCodes(MatryoshkaPrefix.Encoding enc, int prefixDims, int count,
+      java.util.function.IntFunction<float[]> prefixes) throws IOException {
+    Int8Prefix.Scales stats = new Int8Prefix.Scales(prefixDims);
     for (int ord = 0; ord < count; ord++) {
-      scales.add(prefixes.apply(ord));
+      stats.add(prefixes.apply(ord));
     }
+    boolean int4 = enc == MatryoshkaPrefix.Encoding.INT4;
+    float[] scales = int4 ? stats.int4Scales() : stats.max;
     long offset = codes.getFilePointer();
     for (int ord = 0; ord < count; ord++) {
-      byte[] code = Int8Prefix.encodeDocument(prefixes.apply(ord), scales.max);
+      byte[] code = int4
+          ? Int8Prefix.encodeDocumentInt4(prefixes.apply(ord), scales)
+          : Int8Prefix.encodeDocument(prefixes.apply(ord), scales);
       codes.writeBytes(code, code.length);
     }
-    return new Codes(scales.max, offset, codes.getFilePointer() - offset);
+    return new Codes(int4 ? ENCODING_INT4 : ENCODING_INT8, scales, offset, codes.getFilePointer() - offset);
   }
 
   private void writeMeta(
@@ -269,7 +275,7 @@ final class MatryoshkaFlatVectorsWriter extends FlatVectorsWriterCompat {
     if (c == null) {
       meta.writeByte(ENCODING_FLOAT32);
     } else {
-      meta.writeByte(ENCODING_INT8);
+      meta.writeByte(c.encoding());
       for (float scale : c.scales()) {
         meta.writeInt(Float.floatToIntBits(scale));
       }

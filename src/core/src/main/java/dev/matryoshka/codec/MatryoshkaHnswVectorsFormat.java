@@ -82,7 +82,15 @@ import org.apache.lucene.search.TaskExecutor;
  * field has a byte encoding (0 float32, 1 int8); for int8 follow prefix-dimension float32
  * scales, the vlong offset and the vlong length of the codes.
  *
- * <p>With an int8 prefix the graph is still built on the float32 prefixes ({@code .mpv}); the
+ * <h3>int4 prefix codes (since version 2)</h3>
+ *
+ * <p>Encoding byte 2: as int8, but each code holds two dimensions, count × ⌈prefix dimension / 2⌉
+ * bytes: byte {@code j} holds dimension {@code j} in its low four bits and dimension {@code j + h}
+ * ({@code h} = ⌈prefix dimension / 2⌉) in its high four bits, each as {@code level + 8} with
+ * {@code level} in [-7, 7] (an odd prefix pads a zero dimension). The scales are the clip values
+ * ({@link Int8Prefix#int4Scales}).
+ *
+ * <p>With an int8 or int4 prefix the graph is still built on the float32 prefixes ({@code .mpv}); the
  * search scores the codes, so the bytes that stay hot per vector are the graph and one byte per
  * prefix dimension.
  *
@@ -130,7 +138,7 @@ public final class MatryoshkaHnswVectorsFormat extends KnnVectorsFormat {
 
   /**
    * SPI name, written into every segment. The prefix files carry their own version in their
-   * headers, and the name stays the same across versions: version 1 (int8 codes) changed the
+   * headers, and the name stays the same across versions: version 1 (int8 codes) and 2 (int4 codes) changed the
    * format in place, as Lucene formats do within one name, and this reader still accepts version
    * 0 segments ({@code FormatBackCompatTest}). A change that the header version cannot describe to
    * old readers gets a new name instead.

@@ -19,14 +19,15 @@ public final class MatryoshkaPrefix {
 
   /**
    * FieldInfo attribute holding how a field's prefix is searched: {@link Encoding#FLOAT32}
-   * (default) or {@link Encoding#INT8}.
+   * (default), {@link Encoding#INT8} or {@link Encoding#INT4}.
    */
   public static final String PREFIX_ENCODING_ATTRIBUTE = "matryoshka.prefix_encoding";
 
   /**
    * How the graph search scores prefixes. The graph is always built on float32 prefixes; with
    * {@link #INT8} the search scores one signed byte per prefix dimension instead (a quarter of
-   * the bytes that must stay hot), and the full-vector rerank fixes the order.
+   * the bytes that must stay hot), with {@link #INT4} half a byte (an eighth), and the
+   * full-vector rerank fixes the order.
    */
   public enum Encoding {
     /** float32 prefixes, 4 bytes per dimension. */
@@ -36,7 +37,14 @@ public final class MatryoshkaPrefix {
      * segment; for similarities that compare by dot product (COSINE, DOT_PRODUCT,
      * MAXIMUM_INNER_PRODUCT). EUCLIDEAN prefixes stay float32.
      */
-    INT8("int8");
+    INT8("int8"),
+    /**
+     * int4 codes, two dimensions per byte, each dimension clipped at 2.5 times its root mean
+     * square in the segment (or its largest magnitude, if smaller) and rounded to one of 15
+     * levels; same similarities as {@link #INT8}. Coarser: a search needs a wider oversample for
+     * the same recall.
+     */
+    INT4("int4");
 
     private final String wire;
 
@@ -44,13 +52,26 @@ public final class MatryoshkaPrefix {
       this.wire = wire;
     }
 
-    /** The attribute and setting value: {@code float32} or {@code int8}. */
+    /** The attribute and setting value: {@code float32}, {@code int8} or {@code int4}. */
     public String wireName() {
       return wire;
     }
 
     /**
-     * Parses {@code float32}/{@code none} or {@code int8}.
+     * The value of the {@code prefix_quantization} settings of the CLI and the OpenSearch mapping:
+     * {@code none} for float32 prefixes, else {@link #wireName()}.
+     */
+    public String settingName() {
+      return this == FLOAT32 ? "none" : wire;
+    }
+
+    /** Whether the search scores codes (int8, int4) rather than float prefixes. */
+    public boolean quantized() {
+      return this != FLOAT32;
+    }
+
+    /**
+     * Parses {@code float32}/{@code none}, {@code int8} or {@code int4}.
      *
      * @throws IllegalArgumentException naming the value and the choices
      */
@@ -61,12 +82,16 @@ public final class MatryoshkaPrefix {
       return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
         case "float32", "none", "float" -> FLOAT32;
         case "int8" -> INT8;
+        case "int4" -> INT4;
         default -> throw new IllegalArgumentException(
-            "prefix quantization must be none (float32) or int8; got=" + s);
+            "prefix quantization must be none (float32), int8 or int4; got=" + s);
       };
     }
 
-    /** Whether prefixes of this similarity can be int8-coded (they are compared by dot product). */
+    /**
+     * Whether prefixes of this similarity can be int8- or int4-coded (they are compared by dot
+     * product).
+     */
     public static boolean int8Supports(VectorSimilarityFunction similarity) {
       return similarity != VectorSimilarityFunction.EUCLIDEAN;
     }
@@ -122,12 +147,12 @@ public final class MatryoshkaPrefix {
 
   /**
    * The prefix encoding used for a field: the field's attribute when present, else the format
-   * default; INT8 falls back to FLOAT32 for EUCLIDEAN fields.
+   * default; INT8 and INT4 fall back to FLOAT32 for EUCLIDEAN fields.
    */
   public static Encoding effectiveEncoding(FieldInfo info, Encoding formatDefault) {
     String attr = info.getAttribute(PREFIX_ENCODING_ATTRIBUTE);
     Encoding e = attr == null ? formatDefault : Encoding.parse(attr);
-    return e == Encoding.INT8 && !Encoding.int8Supports(info.getVectorSimilarityFunction()) ? Encoding.FLOAT32 : e;
+    return e != Encoding.FLOAT32 && !Encoding.int8Supports(info.getVectorSimilarityFunction()) ? Encoding.FLOAT32 : e;
   }
 
   /**

@@ -45,9 +45,10 @@ public final class MatryoshkaVectorField extends KnnFloatVectorField {
    */
   public static FieldType fieldType(
       int dims, int prefixDims, VectorSimilarityFunction similarity, MatryoshkaPrefix.Encoding encoding) {
-    if (encoding == MatryoshkaPrefix.Encoding.INT8 && !MatryoshkaPrefix.Encoding.int8Supports(similarity)) {
+    if (encoding != null && encoding != MatryoshkaPrefix.Encoding.FLOAT32
+        && !MatryoshkaPrefix.Encoding.int8Supports(similarity)) {
       throw new IllegalArgumentException(
-          "int8 prefix quantization needs a dot-product similarity (cosine, dot_product, max_inner_product); got="
+          encoding.wireName() + " prefix quantization needs a dot-product similarity (cosine, dot_product, max_inner_product); got="
               + similarity);
     }
     if (dims <= 0) {
@@ -63,7 +64,7 @@ public final class MatryoshkaVectorField extends KnnFloatVectorField {
     FieldType type = new FieldType();
     type.setVectorAttributes(dims, VectorEncoding.FLOAT32, similarity);
     type.putAttribute(MatryoshkaPrefix.PREFIX_DIMS_ATTRIBUTE, Integer.toString(prefixDims));
-    if (encoding == MatryoshkaPrefix.Encoding.INT8) {
+    if (encoding != null && encoding != MatryoshkaPrefix.Encoding.FLOAT32) {
       type.putAttribute(MatryoshkaPrefix.PREFIX_ENCODING_ATTRIBUTE, encoding.wireName());
     }
     type.freeze();

@@ -37,8 +37,8 @@ class Int8PrefixTest {
     int prefix = 32;
     float[][] docs = SyntheticVectors.generate(n, dims, 32, 5L);
     float[][] queries = SyntheticVectors.generate(60, dims, 32, 5L + 77);
-    double[] recall = new double[2];
-    long[] hotBytes = new long[2];
+    double[] recall = new double[MatryoshkaPrefix.Encoding.values().length];
+    long[] hotBytes = new long[recall.length];
     for (MatryoshkaPrefix.Encoding enc : MatryoshkaPrefix.Encoding.values()) {
       FieldType type = MatryoshkaVectorField.fieldType(dims, prefix, VectorSimilarityFunction.COSINE, enc);
       try (Directory dir = FSDirectory.open(tmp.resolve(enc.wireName()))) {
@@ -50,7 +50,11 @@ class Int8PrefixTest {
           var info = leaf.getFieldInfos().fieldInfo("emb");
           Map<String, Long> sizes = ((org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat.FieldsReader) leaf.getVectorReader())
               .getFieldReader("emb").getOffHeapByteSize(info);
-          hotBytes[enc.ordinal()] = enc == MatryoshkaPrefix.Encoding.INT8 ? sizes.get("mpv-int8") : sizes.get("mpv");
+          hotBytes[enc.ordinal()] = switch (enc) {
+            case INT8 -> sizes.get("mpv-int8");
+            case INT4 -> sizes.get("mpv-int4");
+            case FLOAT32 -> sizes.get("mpv");
+          };
           double sum = 0;
           for (float[] q : queries) {
             Set<Integer> want = new HashSet<>();
@@ -71,12 +75,14 @@ class Int8PrefixTest {
         }
       }
     }
-    System.out.printf("synthetic 10k x 128, prefix 32, oversample 10: recall@10 float32 %.4f, int8 %.4f;"
-        + " prefix bytes the search reads: %d vs %d%n", recall[0], recall[1], hotBytes[0], hotBytes[1]);
+    System.out.printf("synthetic 10k x 128, prefix 32, oversample 10: recall@10 float32 %.4f, int8 %.4f, int4 %.4f;"
+        + " prefix bytes the search reads: %d, %d, %d%n", recall[0], recall[1], recall[2], hotBytes[0], hotBytes[1], hotBytes[2]);
     assertTrue(recall[1] >= recall[0] - 0.03, "int8 recall " + recall[1] + " vs float " + recall[0]);
     assertTrue(recall[1] >= 0.9, "int8 recall " + recall[1]);
+    assertTrue(recall[2] >= recall[0] - 0.08, "int4 recall " + recall[2] + " vs float " + recall[0]);
     assertEquals((long) n * prefix, hotBytes[1], "one byte per prefix dimension");
     assertEquals(4 * hotBytes[1], hotBytes[0]);
+    assertEquals((long) n * prefix / 2, hotBytes[2], "half a byte per prefix dimension");
   }
 
   @Test
@@ -86,7 +92,11 @@ class Int8PrefixTest {
     assertTrue(e.getMessage().contains("EUCLIDEAN"), e.getMessage());
     assertEquals(MatryoshkaPrefix.Encoding.INT8, MatryoshkaPrefix.Encoding.parse("int8"));
     assertEquals(MatryoshkaPrefix.Encoding.FLOAT32, MatryoshkaPrefix.Encoding.parse("none"));
-    var bad = assertThrows(IllegalArgumentException.class, () -> MatryoshkaPrefix.Encoding.parse("int4"));
-    assertTrue(bad.getMessage().contains("int4"), bad.getMessage());
+    assertEquals(MatryoshkaPrefix.Encoding.INT4, MatryoshkaPrefix.Encoding.parse("int4"));
+    var bad = assertThrows(IllegalArgumentException.class, () -> MatryoshkaPrefix.Encoding.parse("int2"));
+    assertTrue(bad.getMessage().contains("int2") && bad.getMessage().contains("int4"), bad.getMessage());
+    var euclid = assertThrows(IllegalArgumentException.class,
+        () -> MatryoshkaVectorField.fieldType(16, 4, VectorSimilarityFunction.EUCLIDEAN, MatryoshkaPrefix.Encoding.INT4));
+    assertTrue(euclid.getMessage().contains("int4") && euclid.getMessage().contains("EUCLIDEAN"), euclid.getMessage());
   }
 }

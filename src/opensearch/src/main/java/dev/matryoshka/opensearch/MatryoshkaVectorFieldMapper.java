@@ -113,7 +113,7 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
         Parameter.stringParam("model", true, mapper -> toType(mapper).type().model(), null).acceptsNull();
     private final Parameter<String> prefixQuantization =
         Parameter.restrictedStringParam(
-            "prefix_quantization", false, mapper -> toType(mapper).type().prefixQuantization(), "none", "int8");
+            "prefix_quantization", false, mapper -> toType(mapper).type().prefixQuantization(), "none", "int8", "int4");
     private final Parameter<String> adapter =
         Parameter.stringParam("adapter", false, mapper -> toType(mapper).type().adapterName(), null).acceptsNull();
     // search-time default of matryoshka_knn when set (a query's own oversample or target_recall
@@ -221,9 +221,9 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
                 + "]; got " + efConstruction.getValue());
       }
       MatryoshkaPrefix.Encoding encoding = MatryoshkaPrefix.Encoding.parse(prefixQuantization.getValue());
-      if (encoding == MatryoshkaPrefix.Encoding.INT8
+      if (encoding.quantized()
           && !MatryoshkaPrefix.Encoding.int8Supports(SimilarityName.fromOpenSearchName(similarity.getValue()).function())) {
-        throw new MapperParsingException("[prefix_quantization] int8 of field [" + field
+        throw new MapperParsingException("[prefix_quantization] " + encoding.settingName() + " of field [" + field
             + "] needs a dot-product similarity (cosine, dot_product, max_inner_product); got [" + similarity.getValue() + "]");
       }
       Adapter a = null;
@@ -342,9 +342,9 @@ public final class MatryoshkaVectorFieldMapper extends ParametrizedFieldMapper {
       return model;
     }
 
-    /** {@code none} (float32 prefixes) or {@code int8}, as in the mapping. */
+    /** {@code none} (float32 prefixes), {@code int8} or {@code int4}, as in the mapping. */
     public String prefixQuantization() {
-      return encoding == MatryoshkaPrefix.Encoding.INT8 ? "int8" : "none";
+      return encoding.settingName();
     }
 
     /**

@@ -65,10 +65,10 @@ public record IndexSettings(
     if (prefixEncoding == null) {
       prefixEncoding = MatryoshkaPrefix.Encoding.FLOAT32;
     }
-    if (prefixEncoding == MatryoshkaPrefix.Encoding.INT8
+    if (prefixEncoding.quantized()
         && !MatryoshkaPrefix.Encoding.int8Supports(similarity.function())) {
       throw new IllegalArgumentException(
-          "prefix quantization int8 needs a dot-product similarity (cosine, dot, mip); got=" + similarity.label());
+          "prefix quantization " + prefixEncoding.settingName() + " needs a dot-product similarity (cosine, dot, mip); got=" + similarity.label());
     }
   }
 

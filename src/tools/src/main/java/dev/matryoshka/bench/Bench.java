@@ -169,12 +169,12 @@ public final class Bench {
         }
         for (String q : o.prefixQuantization()) {
           var enc = dev.matryoshka.codec.MatryoshkaPrefix.Encoding.parse(q);
-          boolean int8 = enc == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8;
-          if (int8 && !o.runs(BenchSystem.MATRYOSHKA_PREFIX)) {
+          boolean codes = enc != dev.matryoshka.codec.MatryoshkaPrefix.Encoding.FLOAT32;
+          if (codes && !o.runs(BenchSystem.MATRYOSHKA_PREFIX)) {
             continue; // the funnel runs on the float prefix index
           }
           built.add(IndexBuilder.build(o, BenchSystem.MATRYOSHKA_PREFIX, p, enc, docs,
-              work.resolve(IndexBuilder.key(BenchSystem.MATRYOSHKA_PREFIX, p) + (int8 ? "-int8" : "")), err));
+              work.resolve(IndexBuilder.key(BenchSystem.MATRYOSHKA_PREFIX, p) + (codes ? "-" + enc.wireName() : "")), err));
         }
       }
     }

@@ -15,7 +15,7 @@ import java.util.Map;
  * @param mergeSeconds forceMerge(1) of those segments
  * @param bytesByKind bytes on disk by file extension
  * @param hotBytesPerVector graph + the vectors graph search scores, per indexed vector
- * @param int8Prefix whether the prefix graph search scores int8 codes
+ * @param prefixEncoding what the prefix graph search scores: float32, int8 or int4 codes
  * @param luceneBits bits per prefix dimension of a {@code lucene-sq-prefix-rescore} index (8 or
  *     4), else 0
  */
@@ -29,8 +29,18 @@ public record BuiltIndex(
     double mergeSeconds,
     Map<String, Long> bytesByKind,
     long hotBytesPerVector,
-    boolean int8Prefix,
+    String prefixEncoding,
     int luceneBits) {
+
+  /** Whether the prefix graph search scores int8 or int4 codes rather than float prefixes. */
+  public boolean int8Prefix() {
+    return prefixEncoding != null && !prefixEncoding.equals("float32");
+  }
+
+  /** {@code " int8"}, {@code " int4"} or {@code ""}: the codes in a setting's label. */
+  public String codesLabel() {
+    return int8Prefix() ? " " + prefixEncoding : "";
+  }
 
   /** Total bytes on disk. */
   public long indexBytes() {

@@ -55,12 +55,12 @@ final class IndexBuilder {
   private static BuiltIndex build(
       BenchOptions o, BenchSystem system, int prefixDims, dev.matryoshka.codec.MatryoshkaPrefix.Encoding encoding,
       int bits, float[][] docs, Path dir, PrintWriter err) throws IOException {
-    boolean int8 = encoding == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8;
+    boolean codes = encoding != dev.matryoshka.codec.MatryoshkaPrefix.Encoding.FLOAT32;
     boolean sqPrefix = system == BenchSystem.LUCENE_SQ_PREFIX_RESCORE;
     if (sqPrefix) {
       BenchSystem.luceneEncoding(bits); // names a bad width
     }
-    String key = sqPrefix ? luceneSqKey(prefixDims, bits) : key(system, prefixDims) + (int8 ? "-int8" : "");
+    String key = sqPrefix ? luceneSqKey(prefixDims, bits) : key(system, prefixDims) + (codes ? "-" + encoding.wireName() : "");
     deleteRecursively(dir);
     Files.createDirectories(dir);
     int dims = docs[0].length;
@@ -105,10 +105,11 @@ final class IndexBuilder {
         hot += e.getValue();
       }
     }
-    if (int8) {
-      // .mpv holds the float prefixes (read only by merges) and the int8 codes the search
-      // scores: one byte per prefix dimension
-      hot = hot - bytes.getOrDefault("mpv", 0L) + (long) docs.length * prefixDims;
+    if (codes) {
+      // .mpv holds the float prefixes (read only by merges) and the int8/int4 codes the search
+      // scores: one byte per prefix dimension (int8) or half of one (int4)
+      long codeBytes = encoding == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT4 ? (prefixDims + 1) / 2 : prefixDims;
+      hot = hot - bytes.getOrDefault("mpv", 0L) + (long) docs.length * codeBytes;
     }
     // lucene-sq-prefix-rescore: only the prefix field has a graph (.vex) and quantized vectors
     // (.veq); both fields' raw floats are in .vec, read only for the rerank and by merges
@@ -116,7 +117,7 @@ final class IndexBuilder {
         key, docs.length, build, merge, bytes);
     err.flush();
     return new BuiltIndex(key, system.label(), prefixDims, dir.toString(), docs.length, build,
-        merge, bytes, Math.round((double) hot / docs.length), int8, sqPrefix ? bits : 0);
+        merge, bytes, Math.round((double) hot / docs.length), encoding.wireName(), sqPrefix ? bits : 0);
   }
 
   /** Index key of {@code lucene-sq-prefix-rescore}: {@code lsq-prefix<P>-int<bits>}. */

@@ -91,10 +91,10 @@ public final class SearchPhase {
       }
       case MATRYOSHKA_PREFIX, MATRYOSHKA_FUNNEL -> {
         int p = idx.prefixDims();
-        for (String scorer : idx.int8Prefix() ? INT8_SCORERS : List.of("")) {
+        for (String scorer : idx.codesLabel().equals(" int8") ? INT8_SCORERS : List.of("")) {
         for (float os : o.oversample()) {
           int c = candidates(k, os);
-          String label = "p=" + p + (idx.int8Prefix() ? " int8" + Setting.int8ScorerSuffix(scorer) : "") + " os=" + fmt(os);
+          String label = "p=" + p + idx.codesLabel() + Setting.int8ScorerSuffix(scorer) + " os=" + fmt(os);
           out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(), label, c, os, 0, 0, 0));
           for (int depth : o.rerankDepth()) {
             if (depth < c) {
@@ -108,7 +108,7 @@ public final class SearchPhase {
           float os = widestOversample(idx, t);
           int c = candidates(k, os);
           out.add(new Setting(BenchSystem.MATRYOSHKA_PREFIX.label(), idx.key(),
-              "p=" + p + (idx.int8Prefix() ? " int8" : "") + " target=" + t + " (os<=" + fmt(Math.round(os * 10) / 10f) + ")",
+              "p=" + p + idx.codesLabel() + " target=" + t + " (os<=" + fmt(Math.round(os * 10) / 10f) + ")",
               c, os, 0, 0, 0, t));
         }
         if (o.runs(BenchSystem.MATRYOSHKA_FUNNEL) && p == funnelPrefix(o) && !idx.int8Prefix()

@@ -68,8 +68,8 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Prefix lengths of matryoshka-prefix and lucene-sq-prefix-rescore.")
   List<Integer> prefixDims;
 
-  @Option(names = "--prefix-quantization", split = ",", defaultValue = "none", paramLabel = "none|int8",
-      description = "Prefix encodings of matryoshka-prefix, e.g. none,int8 (one index each).")
+  @Option(names = "--prefix-quantization", split = ",", defaultValue = "none", paramLabel = "none|int8|int4",
+      description = "Prefix encodings of matryoshka-prefix, e.g. none,int8,int4 (one index each).")
   List<String> prefixQuantization;
 
   @Option(names = "--lucene-prefix-bits", split = ",", defaultValue = "8,4", paramLabel = "8|4",
@@ -123,9 +123,9 @@ public final class BenchCommand implements Callable<Integer> {
   String searchHeap;
 
   @Option(names = "--decoded-graph-max-bytes", paramLabel = "BYTES",
-      description = "Heap budget of the decoded prefix graphs in the searching JVM (suffixes k, m, g);"
-          + " 0 = always Lucene's off-heap graph. Default: the library's, "
-          + DecodedGraphBudget.DEFAULT_HEAP_PERCENT + "% of that JVM's heap.")
+      description = "Heap budget of the decoded prefix graphs (and their int8/int4 codes) in the searching"
+          + " JVM (suffixes k, m, g); 0 = always Lucene's off-heap graph. Default: the library's, "
+          + DecodedGraphBudget.DEFAULT_HEAP_PERCENT + "%% of that JVM's heap.")
   String decodedGraphMaxBytes;
 
   @Option(names = "--heap", defaultValue = "4g",

@@ -271,7 +271,7 @@ public final class IndexCommand implements Callable<Integer> {
       progress.finish();
       err.printf(Locale.ROOT, "indexed %,d documents (%d dims, prefix %d%s, %s%s, adapter %s) into %s%n",
           indexer.stats().written, settings.dims(), settings.prefixDims(),
-          settings.prefixEncoding() == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8 ? " int8" : "",
+          settings.prefixEncoding().quantized() ? " " + settings.prefixEncoding().settingName() : "",
           settings.similarity(),
           textMode ? ", model " + enc.info().name() : "", settings.adapterKind(), index);
       if (textMode && enc.inputsTruncated() > 0) {

@@ -99,7 +99,7 @@ public final class InspectCommand implements Callable<Integer> {
             String p = fi.getAttribute(MatryoshkaPrefix.PREFIX_DIMS_ATTRIBUTE);
             if (p != null) f.put("prefix_dims", Integer.parseInt(p));
             String enc = fi.getAttribute(MatryoshkaPrefix.PREFIX_ENCODING_ATTRIBUTE);
-            if (p != null) f.put("prefix_quantization", "int8".equals(enc) ? "int8" : "none");
+            if (p != null) f.put("prefix_quantization", MatryoshkaPrefix.Encoding.parse(enc).settingName());
             String fmt = fi.getAttribute(PerFieldKnnVectorsFormat.PER_FIELD_FORMAT_KEY);
             if (fmt != null) f.put("vectors_format", fmt);
           } else {
@@ -117,7 +117,7 @@ public final class InspectCommand implements Callable<Integer> {
         s.put("field", settings.field()).put("dims", settings.dims())
             .put("prefix_dims", settings.prefixDims()).put("similarity", settings.similarity().label())
             .put("m", settings.maxConn()).put("ef_construction", settings.beamWidth())
-            .put("prefix_quantization", settings.prefixEncoding() == MatryoshkaPrefix.Encoding.INT8 ? "int8" : "none");
+            .put("prefix_quantization", settings.prefixEncoding().settingName());
         s.put("model", settings.modelName()).put("model_fingerprint", settings.modelFingerprint());
         s.put("adapter", settings.adapterKind()).put("adapter_fingerprint", settings.adapterFingerprint());
         cal = dev.matryoshka.index.IndexCalibration.read(ud);
@@ -162,7 +162,7 @@ public final class InspectCommand implements Callable<Integer> {
         var s = root.get("settings");
         out.printf(Locale.ROOT, "vector     field=%s dims=%d prefix=%d (%s) similarity=%s m=%d ef_construction=%d%n",
             s.get("field").asText(), s.get("dims").asInt(), s.get("prefix_dims").asInt(),
-            s.get("prefix_quantization").asText().equals("int8") ? "int8" : "float32",
+            MatryoshkaPrefix.Encoding.parse(s.get("prefix_quantization").asText()).wireName(),
             s.get("similarity").asText(), s.get("m").asInt(), s.get("ef_construction").asInt());
         out.printf(Locale.ROOT, "model      %s%s%n", s.get("model").isNull() ? "none (precomputed vectors)" : s.get("model").asText(),
             s.get("model_fingerprint").isNull() ? "" : " sha256:" + s.get("model_fingerprint").asText().substring(0, 16));
@@ -184,7 +184,8 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %-20s %s%s%n", f.get("name").asText(), f.get("type").asText(),
             f.has("dims") ? " dims=" + f.get("dims").asInt()
                 + (f.has("prefix_dims") ? " prefix=" + f.get("prefix_dims").asInt()
-                    + ("int8".equals(f.path("prefix_quantization").asText()) ? " (int8)" : "") : "")
+                    + (f.path("prefix_quantization").asText("none").equals("none") ? ""
+                        : " (" + f.path("prefix_quantization").asText() + ")") : "")
                 + " " + f.get("similarity").asText()
                 + (f.has("vectors_format") ? " format=" + f.get("vectors_format").asText() : "") : "");
       }

@@ -18,9 +18,10 @@ public final class TargetIndexOptions {
           + "(bge-small, MiniLM: 192), else 64, or dims/2 for vectors of 64 dims or fewer).")
   Integer prefixDims;
 
-  @Option(names = "--prefix-quantization", defaultValue = "none", paramLabel = "none|int8",
-      description = "What the graph search scores: float32 prefixes (none, default) or int8 codes "
-          + "(a quarter of the hot bytes; cosine, dot and mip only). Full-dimension rerank either way.")
+  @Option(names = "--prefix-quantization", defaultValue = "none", paramLabel = "none|int8|int4",
+      description = "What the graph search scores: float32 prefixes (none, default), int8 codes "
+          + "(a quarter of the hot bytes) or int4 codes (an eighth; needs a wider oversample); codes for "
+          + "cosine, dot and mip only. Full-dimension rerank either way.")
   String prefixQuantization;
 
   @Option(names = "--overwrite",

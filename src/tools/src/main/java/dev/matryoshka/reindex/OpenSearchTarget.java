@@ -93,7 +93,7 @@ final class OpenSearchTarget implements ReindexTarget {
     String sim = f.path("similarity").asText("cosine");
     if (!sim.equals(similarityName(s))) d.add("similarity " + sim + " vs " + similarityName(s));
     String quant = f.path("prefix_quantization").asText("none");
-    String want = s.prefixEncoding() == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8 ? "int8" : "none";
+    String want = s.prefixEncoding().settingName();
     if (!quant.equals(want)) d.add("prefix quantization " + quant + " vs " + want);
     return d.isEmpty() ? null : String.join("; ", d);
   }
@@ -107,8 +107,8 @@ final class OpenSearchTarget implements ReindexTarget {
     if (s.modelName() != null) {
       field.put("model", s.modelName());
     }
-    if (s.prefixEncoding() == dev.matryoshka.codec.MatryoshkaPrefix.Encoding.INT8) {
-      field.put("prefix_quantization", "int8");
+    if (s.prefixEncoding().quantized()) {
+      field.put("prefix_quantization", s.prefixEncoding().settingName());
     }
     return body;
   }

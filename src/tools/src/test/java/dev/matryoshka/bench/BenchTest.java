@@ -181,7 +181,7 @@ class BenchTest {
     // the capped search process gets options, indexes and settings as JSON
     BenchOptions o = options(List.of(4));
     BuiltIndex idx = new BuiltIndex("lsq-prefix16-int4", "lucene-sq-prefix-rescore", 16, "/x", 10, 1, 1,
-        java.util.Map.of("vex", 10L), 1, false, 4);
+        java.util.Map.of("vex", 10L), 1, "float32", 4);
     var om = new com.fasterxml.jackson.databind.ObjectMapper();
     var plan = om.readValue(om.writeValueAsString(new SearchWorker.Plan(o, List.of(idx), "q", new int[][] {{1}})),
         SearchWorker.Plan.class);

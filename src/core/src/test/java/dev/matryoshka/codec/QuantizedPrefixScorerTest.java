@@ -26,11 +26,11 @@ import org.apache.lucene.util.hnsw.RandomVectorScorer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The int8 prefix scorer of the graph walk: its kernels agree with a plain sum, its scores track
+ * The int8 and int4 prefix scorer of the graph walk: its kernels agree with a plain sum, its scores track
  * the float prefix scores within the codes' rounding, bulk and single scoring agree, and the walk
  * over codes decoded onto the heap finds what the walk over the file's codes finds.
  */
-class Int8PrefixScorerTest {
+class QuantizedPrefixScorerTest {
   private static final int DOCS = 3000;
   private static final int DIMS = 64;
   private static final int PREFIX = 24;
@@ -63,12 +63,32 @@ class Int8PrefixScorerTest {
         assertEquals(want, four[j], tol, "dot4 len " + len);
         assertEquals(want, fourScalar[j], tol, "scalar dot4 len " + len);
       }
+      // int4: h bytes, low nibbles against q[0..h), high nibbles against q[h..2h)
+      int h = len;
+      float[] q2 = new float[2 * h];
+      for (int i = 0; i < 2 * h; i++) q2[i] = (float) r.nextGaussian();
+      chosen.int4Dot4(codes, at[0], at[1], at[2], at[3], q2, h, four, 0);
+      scalar.int4Dot4(codes, at[0], at[1], at[2], at[3], q2, h, fourScalar, 0);
+      for (int j = 0; j < 4; j++) {
+        double want = 0, mag = 0;
+        for (int i = 0; i < h; i++) {
+          int c = codes[at[j] + i] & 0xFF;
+          want += (double) (c & 15) * q2[i] + (double) (c >> 4) * q2[i + h];
+          mag += Math.abs((double) (c & 15) * q2[i]) + Math.abs((double) (c >> 4) * q2[i + h]);
+        }
+        double tol = 1e-5 * mag + 1e-6;
+        assertEquals(want, chosen.int4Dot(codes, at[j], q2, h), tol, "int4Dot h " + h);
+        assertEquals(want, scalar.int4Dot(codes, at[j], q2, h), tol, "scalar int4Dot h " + h);
+        assertEquals(want, four[j], tol, "int4Dot4 h " + h);
+        assertEquals(want, fourScalar[j], tol, "scalar int4Dot4 h " + h);
+      }
     }
   }
 
-  private static Directory index(VectorSimilarityFunction sim) throws IOException {
+  private static Directory index(VectorSimilarityFunction sim, MatryoshkaPrefix.Encoding enc, int prefix)
+      throws IOException {
     Directory dir = new ByteBuffersDirectory();
-    FieldType type = MatryoshkaVectorField.fieldType(DIMS, PREFIX, sim, MatryoshkaPrefix.Encoding.INT8);
+    FieldType type = MatryoshkaVectorField.fieldType(DIMS, prefix, sim, enc);
     Random r = new Random(11);
     try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig()
         .setCodec(new MatryoshkaCodec(new MatryoshkaHnswVectorsFormat(PREFIX, 8, 40))))) {
@@ -100,16 +120,19 @@ class Int8PrefixScorerTest {
 
   @Test
   void scoresTrackTheFloatPrefixAndBulkAgreesWithSingle() throws IOException {
+    for (MatryoshkaPrefix.Encoding enc : new MatryoshkaPrefix.Encoding[] {
+        MatryoshkaPrefix.Encoding.INT8, MatryoshkaPrefix.Encoding.INT4}) {
+    for (int prefix : new int[] {PREFIX, PREFIX + 1}) { // int4: an odd prefix pads a dimension
     for (VectorSimilarityFunction sim : new VectorSimilarityFunction[] {
         VectorSimilarityFunction.DOT_PRODUCT, VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT}) {
-      try (Directory dir = index(sim); DirectoryReader r = DirectoryReader.open(dir)) {
+      try (Directory dir = index(sim, enc, prefix); DirectoryReader r = DirectoryReader.open(dir)) {
         var flat = (MatryoshkaFlatVectorsReader) readerFlat(r.leaves().get(0).reader());
         float[] query = unit(new Random(9));
         RandomVectorScorer codes = flat.getRandomVectorScorer("emb", query, null);
-        assertTrue(codes instanceof Int8PrefixScorer, codes.getClass().getName());
+        assertTrue(codes instanceof QuantizedPrefixScorer, codes.getClass().getName());
         RandomVectorScorer heap = flat.getRandomVectorScorer("emb", query, flat.readInt8Codes("emb"));
         var prefixes = flat.getPrefixVectorValues("emb");
-        float[] qp = MatryoshkaPrefix.prefix(query, PREFIX, sim);
+        float[] qp = MatryoshkaPrefix.prefix(query, prefix, sim);
         int[] nodes = new int[DOCS];
         for (int i = 0; i < DOCS; i++) nodes[i] = (i * 7919) % DOCS;
         float[] bulk = new float[DOCS];
@@ -128,9 +151,14 @@ class Int8PrefixScorerTest {
           worst = Math.max(worst, Math.abs(exact - bulk[i]));
         }
         assertEquals(seenMax, max, 0f, "bulkScore returns the largest score");
-        // one rounding step per dimension of at most half a code: a few thousandths of a unit prefix's score
-        assertTrue(worst < 0.01, sim + ": worst |int8 - float prefix score| " + worst);
+        // int8: one rounding step per dimension of at most half a code, a few thousandths of a
+        // unit prefix's score; int4: fifteen levels and clipping, a few hundredths
+        double bound = enc == MatryoshkaPrefix.Encoding.INT8 ? 0.01 : 0.08;
+        assertTrue(worst < bound, enc + " " + sim + " p=" + prefix + ": worst |code - float prefix score| " + worst);
+        assertTrue(worst > 0, "the codes are not the float prefixes");
       }
+    }
+    }
     }
   }
 
@@ -141,7 +169,9 @@ class Int8PrefixScorerTest {
 
   @Test
   void heapCodesWalkFindsWhatTheFileCodesWalkFinds() throws IOException {
-    try (Directory dir = index(VectorSimilarityFunction.COSINE); DirectoryReader r = DirectoryReader.open(dir)) {
+    for (MatryoshkaPrefix.Encoding enc : new MatryoshkaPrefix.Encoding[] {
+        MatryoshkaPrefix.Encoding.INT8, MatryoshkaPrefix.Encoding.INT4}) {
+    try (Directory dir = index(VectorSimilarityFunction.COSINE, enc, PREFIX); DirectoryReader r = DirectoryReader.open(dir)) {
       DecodedGraphVectorsReader mine = reader(r.leaves().get(0).reader());
       Random q = new Random(5);
       for (int i = 0; i < 20; i++) {
@@ -162,8 +192,11 @@ class Int8PrefixScorerTest {
           assertEquals(y.scoreDocs[j].score, x.scoreDocs[j].score, 0f);
         }
       }
-      assertTrue(mine.decodedGraphBytes() >= (long) DOCS * PREFIX + DOCS * 4L,
+      long codeBytes = enc == MatryoshkaPrefix.Encoding.INT8 ? PREFIX : PREFIX / 2;
+      assertEquals((long) DOCS * codeBytes, mine.decodedGraphsForTests().codes("emb").length);
+      assertTrue(mine.decodedGraphBytes() >= (long) DOCS * codeBytes + DOCS * 4L,
           "graph and codes on the heap: " + mine.decodedGraphBytes());
+    }
     }
     // a float field decodes no codes
     try (Directory dir = new ByteBuffersDirectory()) {
