@@ -235,6 +235,88 @@ public record BenchReport(Map<String, Object> meta, List<Row> rows) {
     return sb.toString();
   }
 
+  /**
+   * The best CPU-QPS of {@code system} at recall &ge; {@code target} over the best of Lucene's
+   * formats at that recall, or NaN when either never reaches it.
+   */
+  public double ratioToBestLucene(String system, double target) {
+    java.util.function.ToDoubleFunction<Row> q = Row::cpuQps;
+    Row b = best(system, target, q);
+    Row peer = bestPeer(target, q);
+    return b == null || peer == null ? Double.NaN : q.applyAsDouble(b) / q.applyAsDouble(peer);
+  }
+
+  /** The documents of the run ({@code meta.docs}), or -1. */
+  public long docs() {
+    Object d = meta.get("docs");
+    return d instanceof Number n ? n.longValue() : -1;
+  }
+
+  /**
+   * How the ratio of {@code system} to the best Lucene format moves with the corpus size, from
+   * runs of one corpus at several sizes: a table per target, a least-squares line of the ratio
+   * against log10(N), and where that line is at one million documents (an extrapolation: a
+   * straight line in log N fitted to a few points, said to be one). With {@code plot}, the
+   * ratios against N on a log axis.
+   */
+  public static String growth(List<BenchReport> runs, String system, double[] targets, Path plot) throws IOException {
+    List<BenchReport> byN = runs.stream().sorted(java.util.Comparator.comparingLong(BenchReport::docs)).toList();
+    StringBuilder sb = new StringBuilder("| N |");
+    for (double t : targets) {
+      sb.append(String.format(Locale.ROOT, " ×best Lucene @%.2f |", t));
+    }
+    sb.append("\n|---:|").append("---:|".repeat(targets.length)).append('\n');
+    List<dev.matryoshka.eval.Plot.Series> series = new java.util.ArrayList<>();
+    double[][] ratios = new double[targets.length][byN.size()];
+    double[] ns = new double[byN.size()];
+    for (int i = 0; i < byN.size(); i++) {
+      ns[i] = byN.get(i).docs();
+      sb.append(String.format(Locale.ROOT, "| %,d |", byN.get(i).docs()));
+      for (int t = 0; t < targets.length; t++) {
+        ratios[t][i] = byN.get(i).ratioToBestLucene(system, targets[t]);
+        sb.append(Double.isNaN(ratios[t][i]) ? " – |" : String.format(Locale.ROOT, " %.2f |", ratios[t][i]));
+      }
+      sb.append('\n');
+    }
+    sb.append('\n');
+    for (int t = 0; t < targets.length; t++) {
+      // least squares of ratio = a + b · log10(N) over the sizes that reach the target
+      double sx = 0, sy = 0, sxx = 0, sxy = 0;
+      int m = 0;
+      List<Double> xs = new java.util.ArrayList<>();
+      List<Double> ys = new java.util.ArrayList<>();
+      for (int i = 0; i < ns.length; i++) {
+        if (Double.isNaN(ratios[t][i])) {
+          continue;
+        }
+        double x = Math.log10(ns[i]);
+        sx += x;
+        sy += ratios[t][i];
+        sxx += x * x;
+        sxy += x * ratios[t][i];
+        m++;
+        xs.add(ns[i]);
+        ys.add(ratios[t][i]);
+      }
+      if (m >= 2 && m * sxx - sx * sx > 0) {
+        double b = (m * sxy - sx * sy) / (m * sxx - sx * sx);
+        double a = (sy - b * sx) / m;
+        sb.append(String.format(Locale.ROOT,
+            "@%.2f: ratio ≈ %.2f %+.2f · log10(N) over %d sizes; at N = 1,000,000 the line gives %.2f"
+                + " (an extrapolation, not a measurement)%n", targets[t], a, b, m, a + b * 6));
+      }
+      if (!xs.isEmpty()) {
+        series.add(new dev.matryoshka.eval.Plot.Series(String.format(Locale.ROOT, "recall >= %.2f", targets[t]),
+            xs.stream().mapToDouble(Double::doubleValue).toArray(), ys.stream().mapToDouble(Double::doubleValue).toArray()));
+      }
+    }
+    if (plot != null && !series.isEmpty()) {
+      dev.matryoshka.eval.Plot.xy(plot, system + " CPU-QPS over the best Lucene format, by corpus size",
+          "documents (N)", "× best Lucene format (CPU-QPS)", dev.matryoshka.eval.Plot.Scale.LOG10, series);
+    }
+    return sb.toString();
+  }
+
   private static String ratio(Row a, Row b, java.util.function.ToDoubleFunction<Row> q) {
     return b == null ? "–" : String.format(Locale.ROOT, "%.2f", q.applyAsDouble(a) / q.applyAsDouble(b));
   }

@@ -184,6 +184,12 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Do not benchmark: print the table and summary of a saved --json run again (and --plot it).")
   Path report;
 
+  @Option(names = "--growth", split = ",", paramLabel = "RUN.json",
+      description = "Do not benchmark: read saved --json runs of one corpus at several sizes and print how"
+          + " matryoshka-prefix's CPU-QPS over the best Lucene format moves with N (at recall 0.95 and 0.98),"
+          + " with a line in log N and where it points at 1M; --plot draws the ratios against N.")
+  List<Path> growth;
+
   @Option(names = "--no-relaunch",
       description = "Run in this JVM even without -XX:+AlwaysPreTouch (timings less stable).")
   boolean noRelaunch;
@@ -195,6 +201,25 @@ public final class BenchCommand implements Callable<Integer> {
       if (!n.endsWith(".svg") && !n.endsWith(".png")) {
         throw new ParameterException(spec.commandLine(), "--plot must end in .svg or .png");
       }
+    }
+    if (growth != null && !growth.isEmpty()) {
+      List<BenchReport> runs = new java.util.ArrayList<>();
+      for (Path run : growth) {
+        if (!java.nio.file.Files.isRegularFile(run)) {
+          throw new ParameterException(spec.commandLine(), "--growth: no such file: " + run);
+        }
+        BenchReport r = BenchReport.readJson(run);
+        if (r.docs() <= 0) {
+          throw new ParameterException(spec.commandLine(), "--growth: " + run + " has no meta.docs");
+        }
+        runs.add(r);
+      }
+      spec.commandLine().getOut().print(BenchReport.growth(runs, BenchSystem.MATRYOSHKA_PREFIX.label(),
+          new double[] {0.95, 0.98}, plot));
+      if (plot != null) {
+        spec.commandLine().getOut().println("plot: " + plot);
+      }
+      return 0;
     }
     if (report != null) {
       if (!java.nio.file.Files.isRegularFile(report)) {

@@ -255,4 +255,38 @@ class BenchTest {
     }
     throw new AssertionError("no row " + system + " / " + setting + " in " + rows);
   }
+
+  private static BenchReport.Row row(String system, String setting, double recall, double cpuQps) {
+    return new BenchReport.Row("r", system, setting, recall, cpuQps, cpuQps, Double.NaN, 1, 1, 1, 1, 1, 1, 1, 1,
+        java.util.Map.of());
+  }
+
+  @Test
+  void growthReadsTheRatioAtEachSizeAndFitsALineInLogN() throws Exception {
+    // the prefix's ratio to the best Lucene format: 1.5, 2.0, 2.5 at 10k, 100k, 1M docs (a line
+    // in log10 N: 1.5 + 0.5 (log10 N - 4)); at 0.98 only two sizes reach the target
+    List<BenchReport> runs = new java.util.ArrayList<>();
+    double[] ratio = {1.5, 2.0, 2.5};
+    long[] docs = {100_000, 10_000, 1_000_000}; // any order
+    double[] r = {2.0, 1.5, 2.5};
+    for (int i = 0; i < 3; i++) {
+      List<BenchReport.Row> rows = new java.util.ArrayList<>();
+      rows.add(row("lucene-hnsw-float32", "k'=40", 0.96, 1000));
+      rows.add(row("lucene-hnsw-int8-rescore", "os=4", 0.99, 500)); // best Lucene at 0.98
+      rows.add(row("matryoshka-prefix", "os=4", 0.955, 1000 * r[i]));
+      rows.add(row("matryoshka-prefix", "os=2", 0.90, 1e9)); // below every target: never counts
+      if (i != 2) rows.add(row("matryoshka-prefix", "os=10", 0.985, 600));
+      runs.add(new BenchReport(java.util.Map.of("docs", docs[i]), rows));
+    }
+    Path svg = tmp.resolve("growth.svg");
+    String out = BenchReport.growth(runs, "matryoshka-prefix", new double[] {0.95, 0.98}, svg);
+    assertTrue(out.contains("| 10,000 | 1.50 | 1.20 |"), out);
+    assertTrue(out.contains("| 100,000 | 2.00 | 1.20 |"), out);
+    assertTrue(out.contains("| 1,000,000 | 2.50 | – |"), out);
+    assertTrue(out.contains("@0.95: ratio ≈ -0.50 +0.50 · log10(N) over 3 sizes; at N = 1,000,000 the line gives 2.50"), out);
+    assertTrue(out.contains("@0.98: ratio ≈ 1.20 +0.00 · log10(N) over 2 sizes"), out);
+    assertTrue(Files.readString(svg).contains("<svg"), "plot written");
+    assertEquals(ratio[1], runs.get(0).ratioToBestLucene("matryoshka-prefix", 0.95), 1e-9);
+    assertTrue(Double.isNaN(runs.get(2).ratioToBestLucene("matryoshka-prefix", 0.99)));
+  }
 }
