@@ -101,7 +101,7 @@ class PrefixReaderChecksTest {
 
   @Test
   void offHeapSizesNameEachFileOnceAndInt8ScalesCountInRam() throws IOException {
-    long[] ram = new long[2];
+    long[] ram = new long[MatryoshkaPrefix.Encoding.values().length];
     for (MatryoshkaPrefix.Encoding enc : MatryoshkaPrefix.Encoding.values()) {
       try (Directory dir = index(enc); DirectoryReader reader = DirectoryReader.open(dir)) {
         LeafReader leaf = reader.leaves().get(0).reader();
@@ -111,12 +111,15 @@ class PrefixReaderChecksTest {
         assertEquals((long) DOCS * DIMS * Float.BYTES, sizes.get("vec"), sizes.toString());
         assertEquals(enc == MatryoshkaPrefix.Encoding.INT8 ? Long.valueOf((long) DOCS * PREFIX) : null,
             sizes.get(MatryoshkaFlatVectorsFormat.CODES_KEY), sizes.toString());
+        assertEquals(enc == MatryoshkaPrefix.Encoding.INT4 ? Long.valueOf((long) DOCS * ((PREFIX + 1) / 2)) : null,
+            sizes.get(MatryoshkaFlatVectorsFormat.INT4_CODES_KEY), sizes.toString());
         var graphReader = (org.apache.lucene.util.Accountable)
             ((org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat.FieldsReader) vectors).getFieldReader("emb");
         ram[enc.ordinal()] = graphReader.ramBytesUsed();
       }
     }
-    // same documents, same graph: the int8 reader holds PREFIX float scales more
+    // same documents, same graph: the int8 and int4 readers hold PREFIX float scales more
     assertTrue(ram[1] - ram[0] >= (long) PREFIX * Float.BYTES, ram[0] + " vs " + ram[1]);
+    assertTrue(ram[2] - ram[0] >= (long) PREFIX * Float.BYTES, ram[0] + " vs " + ram[2]);
   }
 }
