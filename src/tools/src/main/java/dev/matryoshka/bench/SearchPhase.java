@@ -205,6 +205,17 @@ public final class SearchPhase {
         open.add(reader);
         IndexSearcher searcher = new IndexSearcher(reader);
         int[] ords = ords(reader);
+        if (!interleave && COLD_PASSES) {
+          reader.close();
+          open.remove(reader);
+          for (Setting s : settings(o, idx)) {
+            // each setting on its own reader: coldPasses closes it to evict the files
+            DirectoryReader own = DirectoryReader.open(FSDirectory.open(Path.of(idx.path())));
+            Measurement m = prepare(o, new IndexSearcher(own), ords, s, queries, truth);
+            out.add(coldPasses(o, idx, m, queries, err));
+          }
+          continue;
+        }
         for (Setting s : settings(o, idx)) {
           group.add(prepare(o, searcher, ords, s, queries, truth));
         }
@@ -255,6 +266,65 @@ public final class SearchPhase {
     return out;
   }
 
+  /**
+   * Under a memory cap, whether each setting's timed passes start with the test queries' full
+   * vectors out of the page cache (system property {@code matryoshka.bench.coldPasses}, default
+   * true). Without it the recall and warm-up passes leave exactly the vectors the timed pass
+   * reads in the cache (200 queries × a few dozen candidates fit in a few MB), and every setting
+   * after the first is measured with warm candidates.
+   */
+  static final boolean COLD_PASSES =
+      Boolean.parseBoolean(System.getProperty("matryoshka.bench.coldPasses", "true"));
+
+  /** Random unit queries that bring an index's hot set (graph, codes) in before a cold pass. */
+  static final int HOT_SET_WARM_QUERIES = 100;
+
+  /**
+   * The timed passes of one setting under a memory cap, each from a cold page cache for the
+   * test queries' candidates: the index is closed, its files are evicted from the page cache,
+   * it is reopened and warmed with {@value #HOT_SET_WARM_QUERIES} random unit queries (which
+   * read the graph and codes, and the full vectors of their own, unrelated candidates), then
+   * the test queries are timed once. The JIT was warmed by the recall and warm-up passes.
+   */
+  private static Result coldPasses(BenchOptions o, BuiltIndex idx, Measurement m, float[][] queries,
+      PrintWriter err) throws IOException, InterruptedException {
+    java.util.Random r = new java.util.Random(1234);
+    float[][] warm = new float[HOT_SET_WARM_QUERIES][];
+    for (int i = 0; i < warm.length; i++) {
+      float[] v = new float[queries[0].length];
+      double n = 0;
+      for (int j = 0; j < v.length; j++) {
+        v[j] = (float) r.nextGaussian();
+        n += v[j] * v[j];
+      }
+      for (int j = 0; j < v.length; j++) {
+        v[j] /= (float) Math.sqrt(n);
+      }
+      warm[i] = v;
+    }
+    m.searcher.getIndexReader().close(); // the recall pass's reader: its mapped pages go too
+    for (int p = 0; p < o.passes(); p++) {
+      try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(Path.of(idx.path()))) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          MemoryCgroup.evictFromPageCache(f);
+        }
+      }
+      try (DirectoryReader reader = DirectoryReader.open(FSDirectory.open(Path.of(idx.path())))) {
+        m.searcher = new IndexSearcher(reader);
+        for (float[] q : warm) {
+          m.searcher.search(m.setting.query(q, o.k()), o.k());
+        }
+        m.timedPass(p, queries);
+      }
+    }
+    Result res = m.result(false);
+    err.printf("bench: %-26s %-34s recall %.4f  qps %,9.1f  cpu-qps %,9.1f  p50 %.3f ms  p99 %.3f ms"
+        + "  visited %.0f  (cold candidates)%n", m.setting.system(), m.setting.label(), res.recall(), res.qps(),
+        res.cpuQps(), res.p50Ms(), res.p99Ms(), res.visitedPerQuery());
+    err.flush();
+    return res;
+  }
+
   private static int[] ords(DirectoryReader reader) throws IOException {
     int[] ords = new int[reader.maxDoc()];
     for (LeafReaderContext ctx : reader.leaves()) {
@@ -269,7 +339,7 @@ public final class SearchPhase {
   /** One setting on one index: recall and visits measured, warmed up, timed pass by pass. */
   private static final class Measurement {
     final BenchOptions o;
-    final IndexSearcher searcher;
+    IndexSearcher searcher; // replaced by a fresh one before each cold pass (see coldPasses)
     final Setting setting;
     final double recall;
     final double visitedPerQuery;
