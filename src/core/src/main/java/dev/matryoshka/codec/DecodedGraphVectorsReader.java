@@ -79,6 +79,9 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
       return;
     }
     Bits acceptedOrds = scorer.getAcceptOrds(acceptDocs.bits());
+    if (acceptedOrds == null && LeanGraphSearcher.search(scorer, graph, knnCollector)) {
+      return; // the same walk without the general searcher's bookkeeping
+    }
     HnswGraphSearcher.search(scorer, new OrdinalTranslatedKnnCollector(knnCollector, scorer::ordToDoc),
         graph.cursor(), acceptedOrds, accepted);
   }

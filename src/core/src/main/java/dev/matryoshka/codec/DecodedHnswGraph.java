@@ -32,6 +32,8 @@ final class DecodedHnswGraph implements Accountable {
   private final int[][] offsets;
   /** Per level: every node's neighbours, back to back. */
   private final int[][] edges;
+  /** The longest neighbour list of any level (measured, not assumed from maxConn). */
+  private final int maxListLength;
 
   private DecodedHnswGraph(int size, int maxConn, int entryNode, int[][] nodesByLevel, int[][] offsets,
       int[][] edges) {
@@ -41,6 +43,18 @@ final class DecodedHnswGraph implements Accountable {
     this.nodesByLevel = nodesByLevel;
     this.offsets = offsets;
     this.edges = edges;
+    int longest = 0;
+    for (int[] off : offsets) {
+      for (int i = 0; i + 1 < off.length; i++) {
+        longest = Math.max(longest, off[i + 1] - off[i]);
+      }
+    }
+    this.maxListLength = longest;
+  }
+
+  /** The longest neighbour list of any level. */
+  int maxListLength() {
+    return maxListLength;
   }
 
   /**
@@ -172,6 +186,31 @@ final class DecodedHnswGraph implements Accountable {
   /** Nodes in the graph (level 0). */
   int size() {
     return size;
+  }
+
+  /** Number of levels. */
+  int numLevels() {
+    return edges.length;
+  }
+
+  /** The entry node of the top level (-1 for an empty graph). */
+  int entryNode() {
+    return entryNode;
+  }
+
+  /** {@code level}'s neighbour lists back to back (read, never written, by {@link LeanGraphSearcher}). */
+  int[] edges(int level) {
+    return edges[level];
+  }
+
+  /** Where each node's list starts in {@link #edges(int)} (by index on the level), then the end. */
+  int[] offsets(int level) {
+    return offsets[level];
+  }
+
+  /** The index of {@code node} on {@code level} (its ordinal on level 0), or a negative number. */
+  int indexOn(int level, int node) {
+    return level == 0 ? node : Arrays.binarySearch(nodesByLevel[level], node);
   }
 
   /** A graph view with its own seek position; one per search. */

@@ -136,4 +136,36 @@ class DecodedHnswGraphTest {
       assertTrue(mine.decodedGraphBytes() > (long) DOCS * 4, "decoded graph bytes: " + mine.decodedGraphBytes());
     }
   }
+
+  @Test
+  void leanSearcherWalksExactlyAsLucenesSearcher() throws IOException {
+    try (Directory dir = index(); DirectoryReader r = DirectoryReader.open(dir)) {
+      LeafReader leaf = r.leaves().get(0).reader();
+      DecodedGraphVectorsReader mine = reader(leaf);
+      DecodedHnswGraph graph = DecodedHnswGraph.decode(mine.getGraph("emb"));
+      Random q = new Random(17);
+      for (int i = 0; i < 30; i++) {
+        float[] query = unit(q);
+        for (int k : new int[] {1, 10, 57}) {
+          var scorer = mine.flatReaderForTests().getRandomVectorScorer("emb", query);
+          TopKnnCollector a = new TopKnnCollector(k, Integer.MAX_VALUE);
+          assertTrue(LeanGraphSearcher.search(scorer, graph, a), "applies to a plain top-k collector");
+          TopKnnCollector b = new TopKnnCollector(k, Integer.MAX_VALUE);
+          org.apache.lucene.util.hnsw.HnswGraphSearcher.search(scorer,
+              new org.apache.lucene.util.hnsw.OrdinalTranslatedKnnCollector(b, scorer::ordToDoc), graph.cursor(), null);
+          assertEquals(b.visitedCount(), a.visitedCount(), "same visits, k=" + k);
+          TopDocs x = a.topDocs();
+          TopDocs y = b.topDocs();
+          assertEquals(y.scoreDocs.length, x.scoreDocs.length);
+          for (int j = 0; j < x.scoreDocs.length; j++) {
+            assertEquals(y.scoreDocs[j].doc, x.scoreDocs[j].doc, "k=" + k + " rank " + j);
+            assertEquals(y.scoreDocs[j].score, x.scoreDocs[j].score, 0f);
+          }
+        }
+      }
+      // a collector with a visit limit (or any decorator) is left to Lucene's searcher
+      var scorer = mine.flatReaderForTests().getRandomVectorScorer("emb", unit(q));
+      assertTrue(!LeanGraphSearcher.search(scorer, graph, new TopKnnCollector(10, 500)));
+    }
+  }
 }

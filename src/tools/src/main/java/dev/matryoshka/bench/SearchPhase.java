@@ -73,6 +73,12 @@ public final class SearchPhase {
    */
   static final boolean PREFETCH_AB = Boolean.getBoolean("matryoshka.bench.prefetchAB");
 
+  /**
+   * System property {@code matryoshka.bench.leanAB=true}: every matryoshka-prefix setting runs
+   * twice, walked by the codec's lean searcher and by Lucene's HnswGraphSearcher.
+   */
+  static final boolean LEAN_AB = Boolean.getBoolean("matryoshka.bench.leanAB");
+
   /** The settings to run on one index. */
   static List<Setting> settings(BenchOptions o, BuiltIndex idx) {
     List<Setting> out = new ArrayList<>();
@@ -130,6 +136,15 @@ public final class SearchPhase {
           for (int i = 0; i < n; i++) {
             Setting m = out.get(i);
             out.add(new Setting(m.system(), m.index(), m.label() + Setting.NO_PREFETCH, m.candidates(), m.oversample(),
+                m.funnelDims(), m.funnelKeep(), m.prefixDims(), m.targetRecall()));
+          }
+        }
+        if (LEAN_AB) {
+          // the same settings walked by Lucene's HnswGraphSearcher (A/B in one run)
+          int n = out.size();
+          for (int i = 0; i < n; i++) {
+            Setting m = out.get(i);
+            out.add(new Setting(m.system(), m.index(), m.label() + Setting.LUCENE_WALK, m.candidates(), m.oversample(),
                 m.funnelDims(), m.funnelKeep(), m.prefixDims(), m.targetRecall()));
           }
         }

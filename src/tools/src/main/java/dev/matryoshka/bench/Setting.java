@@ -36,6 +36,9 @@ public record Setting(
   /** Label suffix of a matryoshka-prefix setting whose rerank does not prefetch. */
   static final String NO_PREFETCH = " no-prefetch";
 
+  /** Label suffix of a matryoshka-prefix setting walked by Lucene's HnswGraphSearcher. */
+  static final String LUCENE_WALK = " lucene-walk";
+
   /** The label suffix of int8 settings searched with {@code scorer} (none for the default). */
   static String int8ScorerSuffix(String scorer) {
     return scorer.isEmpty() || scorer.equals("asymmetric") ? "" : " " + scorer;
@@ -47,7 +50,9 @@ public record Setting(
     if (BenchSystem.of(system) == BenchSystem.MATRYOSHKA_PREFIX) {
       // read by FullVectorRescorer at every rerank (A/B in one run)
       System.setProperty(dev.matryoshka.search.FullVectorRescorer.PREFETCH_PROPERTY,
-          label.endsWith(NO_PREFETCH) ? "false" : "true");
+          label.contains(NO_PREFETCH) ? "false" : "true");
+      // read by the codec at every graph walk (A/B in one run)
+      System.setProperty("matryoshka.search.lean", label.endsWith(LUCENE_WALK) ? "false" : "true");
     }
     if (label.contains(" int8") && BenchSystem.of(system) == BenchSystem.MATRYOSHKA_PREFIX) {
       // the codec reads its int8 scorer from this property at every search (A/B in one run)
