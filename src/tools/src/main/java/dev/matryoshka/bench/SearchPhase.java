@@ -297,9 +297,11 @@ public final class SearchPhase {
   /**
    * The timed passes of one setting under a memory cap, each from a cold page cache for the
    * test queries' candidates: the index is closed, its files are evicted from the page cache,
-   * it is reopened and warmed with {@value #HOT_SET_WARM_QUERIES} random unit queries (which
-   * read the graph and codes, and the full vectors of their own, unrelated candidates), then
-   * the test queries are timed once. The JIT was warmed by the recall and warm-up passes.
+   * every file but the vector data ({@code .vec} full vectors, {@code .mpv} prefixes) is read
+   * back in (the graphs and quantized vectors: the hot set the cap is meant to hold), the index
+   * is reopened and warmed with {@value #HOT_SET_WARM_QUERIES} random unit queries (which decode
+   * our graph and codes, and read the full vectors of their own, unrelated candidates), then the
+   * test queries are timed once. The JIT was warmed by the recall and warm-up passes.
    */
   private static Result coldPasses(BenchOptions o, BuiltIndex idx, Measurement m, float[][] queries,
       PrintWriter err) throws IOException, InterruptedException {
@@ -322,6 +324,18 @@ public final class SearchPhase {
       try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(Path.of(idx.path()))) {
         for (Path f : (Iterable<Path>) files::iterator) {
           MemoryCgroup.evictFromPageCache(f);
+        }
+      }
+      // the hot set in: every file but the vector data (full vectors, and our float prefixes,
+      // whose int8/int4 codes a search decodes onto the heap itself), read front to back
+      try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(Path.of(idx.path()))) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          String name = f.getFileName().toString();
+          if (!name.endsWith(".vec") && !name.endsWith(".mpv")) {
+            try (var in = java.nio.file.Files.newInputStream(f)) {
+              in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+          }
         }
       }
       try (DirectoryReader reader = DirectoryReader.open(FSDirectory.open(Path.of(idx.path())))) {
