@@ -3,7 +3,10 @@ package dev.matryoshka.codec;
 import java.io.IOException;
 import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.search.TopKnnCollector;
+import org.apache.lucene.util.BitSet;
 import org.apache.lucene.util.FixedBitSet;
+import org.apache.lucene.util.SparseFixedBitSet;
+import org.apache.lucene.util.hnsw.HnswGraphSearcher;
 import org.apache.lucene.util.hnsw.NeighborQueue;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 
@@ -53,7 +56,9 @@ final class LeanGraphSearcher {
       return true;
     }
     int k = collector.k();
-    FixedBitSet visited = new FixedBitSet(size);
+    // the visited set Lucene's searcher would pick: sparse when the walk touches a small share
+    BitSet visited = HnswGraphSearcher.expectedVisitedNodes(k, size) < (size >>> 7)
+        ? new SparseFixedBitSet(size) : new FixedBitSet(size);
     int[] bulkNodes = new int[Math.max(1, graph.maxListLength())];
     float[] bulkScores = new float[bulkNodes.length];
     long visitedCount = 0;
