@@ -67,8 +67,13 @@ abstract class Int8Dot {
 
     @Override
     void dot4(byte[] codes, int o0, int o1, int o2, int o3, float[] q, int len, float[] out, int at) {
+      tail4(codes, o0, o1, o2, o3, q, 0, len, out, at);
+    }
+
+    /** {@link #dot4} over dimensions {@code from} to {@code len} only (a vector kernel's tail). */
+    static void tail4(byte[] codes, int o0, int o1, int o2, int o3, float[] q, int from, int len, float[] out, int at) {
       float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (int i = 0; i < len; i++) {
+      for (int i = from; i < len; i++) {
         float qi = q[i];
         s0 += qi * codes[o0 + i];
         s1 += qi * codes[o1 + i];

@@ -75,21 +75,12 @@ final class PanamaInt8Dot extends Int8Dot {
       a2 = load(codes, o2 + i).fma(qv, a2);
       a3 = load(codes, o3 + i).fma(qv, a3);
     }
-    float s0 = a0.reduceLanes(VectorOperators.ADD);
-    float s1 = a1.reduceLanes(VectorOperators.ADD);
-    float s2 = a2.reduceLanes(VectorOperators.ADD);
-    float s3 = a3.reduceLanes(VectorOperators.ADD);
-    for (; i < len; i++) {
-      float qi = q[i];
-      s0 += qi * codes[o0 + i];
-      s1 += qi * codes[o1 + i];
-      s2 += qi * codes[o2 + i];
-      s3 += qi * codes[o3 + i];
-    }
-    out[at] = s0;
-    out[at + 1] = s1;
-    out[at + 2] = s2;
-    out[at + 3] = s3;
+    // the tail (fewer than a vector's lanes) through the scalar loop, added to the lanes' sums
+    Int8Dot.Scalar.tail4(codes, o0, o1, o2, o3, q, i, len, out, at);
+    out[at] += a0.reduceLanes(VectorOperators.ADD);
+    out[at + 1] += a1.reduceLanes(VectorOperators.ADD);
+    out[at + 2] += a2.reduceLanes(VectorOperators.ADD);
+    out[at + 3] += a3.reduceLanes(VectorOperators.ADD);
   }
 
   private static FloatVector low(ByteVector b) {

@@ -79,6 +79,16 @@ public final class SearchPhase {
    */
   static final boolean LEAN_AB = Boolean.getBoolean("matryoshka.bench.leanAB");
 
+  /** Adds a copy of every setting so far, its label ending in {@code suffix} (A/B in one run). */
+  private static void addVariant(List<Setting> out, String suffix) {
+    int n = out.size();
+    for (int i = 0; i < n; i++) {
+      Setting m = out.get(i);
+      out.add(new Setting(m.system(), m.index(), m.label() + suffix, m.candidates(), m.oversample(),
+          m.funnelDims(), m.funnelKeep(), m.prefixDims(), m.targetRecall()));
+    }
+  }
+
   /** The settings to run on one index. */
   static List<Setting> settings(BenchOptions o, BuiltIndex idx) {
     List<Setting> out = new ArrayList<>();
@@ -131,22 +141,10 @@ public final class SearchPhase {
           }
         }
         if (PREFETCH_AB) {
-          // the same settings with the rerank's prefetch off (A/B in one run)
-          int n = out.size();
-          for (int i = 0; i < n; i++) {
-            Setting m = out.get(i);
-            out.add(new Setting(m.system(), m.index(), m.label() + Setting.NO_PREFETCH, m.candidates(), m.oversample(),
-                m.funnelDims(), m.funnelKeep(), m.prefixDims(), m.targetRecall()));
-          }
+          addVariant(out, Setting.NO_PREFETCH); // the rerank's prefetch off
         }
         if (LEAN_AB) {
-          // the same settings walked by Lucene's HnswGraphSearcher (A/B in one run)
-          int n = out.size();
-          for (int i = 0; i < n; i++) {
-            Setting m = out.get(i);
-            out.add(new Setting(m.system(), m.index(), m.label() + Setting.LUCENE_WALK, m.candidates(), m.oversample(),
-                m.funnelDims(), m.funnelKeep(), m.prefixDims(), m.targetRecall()));
-          }
+          addVariant(out, Setting.LUCENE_WALK); // walked by Lucene's HnswGraphSearcher
         }
       }
       case LUCENE_SQ_PREFIX_RESCORE -> {
