@@ -199,7 +199,7 @@ class HostileInputIT {
       {"m", "0", "[m]"}, {"m", "513", "[m]"}, {"m", "-1", "[m]"}, {"m", "\"many\"", "m"}, {"m", "[16]", "m"},
       {"ef_construction", "0", "ef_construction"}, {"ef_construction", "3201", "ef_construction"},
       {"ef_construction", "\"x\"", "ef_construction"}, {"ef_construction", "{}", "ef_construction"},
-      {"prefix_quantization", "\"int4\"", "prefix_quantization"}, {"prefix_quantization", "8", "prefix_quantization"},
+      {"prefix_quantization", "\"int2\"", "prefix_quantization"}, {"prefix_quantization", "8", "prefix_quantization"},
       {"prefix_quantization", "[\"int8\"]", "prefix_quantization"},
       {"model", "\"../models/x\"", "not a path"}, {"model", "\"/etc\"", "not a path"}, {"model", "\"a/b\"", "not a path"},
       {"model", "\"..\"", "not a path"}, {"model", "\".hidden\"", "not a path"}, {"model", "\"a\\\\b\"", "not a path"},

@@ -240,10 +240,23 @@ class SingleNodeIT {
   }
 
   @Test
-  void int8PrefixQuantizationInTheMapping() throws Exception {
-    rest.ok("PUT", "/quant", Json.index(1, 0,
-        "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":16,\"prefix_dims\":4,\"prefix_quantization\":\"int8\"}"));
-    assertEquals("int8", rest.ok("GET", "/quant/_mapping", null).findValue("emb").path("prefix_quantization").asText());
+  void int8AndInt4PrefixQuantizationInTheMapping() throws Exception {
+    for (String enc : new String[] {"int8", "int4"}) {
+      prefixQuantizationInTheMapping(enc);
+    }
+    expect400("/quant-l2", Json.index(1, 0,
+        "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4,\"similarity\":\"l2\",\"prefix_quantization\":\"int8\"}"),
+        "prefix_quantization");
+    expect400("/quant-bad", Json.index(1, 0,
+        "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4,\"prefix_quantization\":\"int2\"}"),
+        "prefix_quantization");
+  }
+
+  private void prefixQuantizationInTheMapping(String enc) throws Exception {
+    String index = "/quant-" + enc;
+    rest.ok("PUT", index, Json.index(1, 0,
+        "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":16,\"prefix_dims\":4,\"prefix_quantization\":\"" + enc + "\"}"));
+    assertEquals(enc, rest.ok("GET", index + "/_mapping", null).findValue("emb").path("prefix_quantization").asText());
     Random r = new Random(44);
     float[][] docs = new float[300][16];
     StringBuilder bulk = new StringBuilder();
@@ -253,16 +266,16 @@ class SingleNodeIT {
       }
       bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n{\"emb\":").append(Json.floats(docs[i])).append("}\n");
     }
-    assertFalse(Json.bulk(rest, "/quant/_bulk?refresh=true", bulk.toString()).path("errors").asBoolean());
-    rest.ok("POST", "/quant/_forcemerge?max_num_segments=1", null);
-    rest.ok("POST", "/quant/_refresh", null);
+    assertFalse(Json.bulk(rest, index + "/_bulk?refresh=true", bulk.toString()).path("errors").asBoolean());
+    rest.ok("POST", index + "/_forcemerge?max_num_segments=1", null);
+    rest.ok("POST", index + "/_refresh", null);
     float[] q = new float[16];
     for (int d = 0; d < 16; d++) {
       q[d] = (float) (r.nextGaussian() * Math.pow(0.8, d));
     }
-    // 300 documents in one segment, above the exact-search threshold: the int8 prefix graph is
-    // walked; k x oversample = 300 candidates covers every document, so the answer is exact
-    JsonNode hits = rest.ok("POST", "/quant/_search", knn("emb", Json.floats(q), 3, 100)).path("hits").path("hits");
+    // 300 documents in one segment, above the exact-search threshold: the int8/int4 prefix graph
+    // is walked; k x oversample = 300 candidates covers every document, so the answer is exact
+    JsonNode hits = rest.ok("POST", index + "/_search", knn("emb", Json.floats(q), 3, 100)).path("hits").path("hits");
     List<double[]> scored = new ArrayList<>();
     for (int i = 0; i < docs.length; i++) {
       scored.add(new double[] {i, (1 + Json.cosine(q, docs[i])) / 2});
@@ -271,14 +284,8 @@ class SingleNodeIT {
     assertEquals(3, hits.size(), hits.toString());
     for (int i = 0; i < 3; i++) {
       assertEquals((int) scored.get(i)[0], Integer.parseInt(hits.get(i).path("_id").asText()), "rank " + i + ": " + hits);
-      assertEquals(scored.get(i)[1], hits.get(i).path("_score").asDouble(), 1e-4);
+      assertEquals(scored.get(i)[1], hits.get(i).path("_score").asDouble(), 1e-4, enc + " rank " + i);
     }
-    expect400("/quant-l2", Json.index(1, 0,
-        "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4,\"similarity\":\"l2\",\"prefix_quantization\":\"int8\"}"),
-        "prefix_quantization");
-    expect400("/quant-bad", Json.index(1, 0,
-        "\"emb\":{\"type\":\"matryoshka_vector\",\"dims\":8,\"prefix_dims\":4,\"prefix_quantization\":\"int4\"}"),
-        "prefix_quantization");
   }
 
   @Test
