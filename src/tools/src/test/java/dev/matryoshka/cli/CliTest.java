@@ -150,9 +150,19 @@ class CliTest {
     assertEquals(1, mixed.code);
     assertTrue(mixed.err.contains("prefix quantization: index has int8, requested float32"), mixed.err);
     Result bad = run("index", "--input", corpus.toString(), "--index", tmp.resolve("x").toString(),
-        "--prefix-quantization", "int4");
+        "--prefix-quantization", "int2");
     assertEquals(1, bad.code);
-    assertTrue(bad.err.contains("int4"), bad.err);
+    assertTrue(bad.err.contains("int2") && bad.err.contains("int4"), bad.err);
+    // int4 codes from the command line: the setting is stored and the exact answer is the same
+    Path i4 = tmp.resolve("i4");
+    Result four = run("index", "--input", corpus.toString(), "--index", i4.toString(), "--prefix-dims", "24",
+        "--prefix-quantization", "int4");
+    assertEquals(0, four.code, four.err);
+    JsonNode info4 = new ObjectMapper().readTree(run("inspect", "--index", i4.toString(), "--json").out);
+    assertEquals("int4", info4.get("settings").get("prefix_quantization").asText(), info4.toString());
+    Result c = run("search", "--index", i4.toString(), "--vector-json", json(q), "--k", "20", "--oversample", "100", "--json");
+    assertEquals(0, c.code, c.err);
+    assertEquals(new ObjectMapper().readTree(a.out).get("hits"), new ObjectMapper().readTree(c.out).get("hits"));
   }
 
   @Test
