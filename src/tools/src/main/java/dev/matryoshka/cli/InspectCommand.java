@@ -99,7 +99,7 @@ public final class InspectCommand implements Callable<Integer> {
             String p = fi.getAttribute(MatryoshkaPrefix.PREFIX_DIMS_ATTRIBUTE);
             if (p != null) f.put("prefix_dims", Integer.parseInt(p));
             String enc = fi.getAttribute(MatryoshkaPrefix.PREFIX_ENCODING_ATTRIBUTE);
-            if (p != null) f.put("prefix_quantization", MatryoshkaPrefix.Encoding.parse(enc).settingName());
+            if (p != null) f.put("prefix_quantization", quantizationName(enc));
             String fmt = fi.getAttribute(PerFieldKnnVectorsFormat.PER_FIELD_FORMAT_KEY);
             if (fmt != null) f.put("vectors_format", fmt);
           } else {
@@ -197,5 +197,14 @@ public final class InspectCommand implements Callable<Integer> {
     }
     out.flush();
     return clean ? 0 : 1;
+  }
+
+  /** The setting name of a field's encoding attribute; one this build does not know is shown as it is. */
+  private static String quantizationName(String attribute) {
+    try {
+      return MatryoshkaPrefix.Encoding.parse(attribute).settingName();
+    } catch (IllegalArgumentException e) {
+      return "unknown (" + attribute + ")";
+    }
   }
 }
