@@ -59,8 +59,8 @@ final class DecodedGraphVectorsReader extends KnnVectorsReader implements HnswGr
       throws IOException {
     DecodedHnswGraph graph = null;
     if (knnCollector.k() > 0) {
-      long codesBytes = flat != null ? flat.int8CodesBytes(field) : -1;
-      graph = decoded.get(field, () -> graphReader.getGraph(field), codesBytes, () -> flat.readInt8Codes(field));
+      long codesBytes = flat != null ? flat.quantizedCodesBytes(field) : -1;
+      graph = decoded.get(field, () -> graphReader.getGraph(field), codesBytes, () -> flat.readQuantizedCodes(field));
     }
     if (graph == null) {
       graphReader.search(field, target, knnCollector, acceptDocs);

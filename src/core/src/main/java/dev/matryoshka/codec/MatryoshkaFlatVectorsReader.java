@@ -183,7 +183,7 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
 
   /**
    * The prefix scorer of {@code field} for {@code target}; for an int8 field, {@code heapCodes}
-   * are its codes already on the heap ({@link #readInt8Codes}), or null to read them from the file.
+   * are its codes already on the heap ({@link #readQuantizedCodes}), or null to read them from the file.
    */
   RandomVectorScorer getRandomVectorScorer(String field, float[] target, byte[] heapCodes) throws IOException {
     PrefixEntry e = entry(field);
@@ -227,13 +227,13 @@ final class MatryoshkaFlatVectorsReader extends FlatVectorsReaderCompat {
   public static final String INT8_SCORER_PROPERTY = "matryoshka.int8.scorer";
 
   /** Bytes of the int8 or int4 codes of {@code field}, or -1 when its prefixes are float32 (or absent). */
-  long int8CodesBytes(String field) {
+  long quantizedCodesBytes(String field) {
     PrefixEntry e = entry(field);
     return e == null || e.scales == null ? -1 : e.codesLength;
   }
 
   /** Every int8 or int4 code of {@code field}, read into one array (at most {@link Integer#MAX_VALUE} bytes). */
-  byte[] readInt8Codes(String field) throws IOException {
+  byte[] readQuantizedCodes(String field) throws IOException {
     PrefixEntry e = entry(field);
     if (e == null || e.scales == null || e.codesLength > Integer.MAX_VALUE - 16) {
       throw new IllegalStateException("field \"" + field + "\" has no int8 codes that fit in one array");

@@ -130,7 +130,7 @@ class QuantizedPrefixScorerTest {
         float[] query = unit(new Random(9));
         RandomVectorScorer codes = flat.getRandomVectorScorer("emb", query, null);
         assertTrue(codes instanceof QuantizedPrefixScorer, codes.getClass().getName());
-        RandomVectorScorer heap = flat.getRandomVectorScorer("emb", query, flat.readInt8Codes("emb"));
+        RandomVectorScorer heap = flat.getRandomVectorScorer("emb", query, flat.readQuantizedCodes("emb"));
         var prefixes = flat.getPrefixVectorValues("emb");
         float[] qp = MatryoshkaPrefix.prefix(query, prefix, sim);
         int[] nodes = new int[DOCS];

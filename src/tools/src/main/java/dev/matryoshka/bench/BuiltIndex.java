@@ -33,13 +33,13 @@ public record BuiltIndex(
     int luceneBits) {
 
   /** Whether the prefix graph search scores int8 or int4 codes rather than float prefixes. */
-  public boolean int8Prefix() {
+  public boolean quantizedPrefix() {
     return prefixEncoding != null && !prefixEncoding.equals("float32");
   }
 
   /** {@code " int8"}, {@code " int4"} or {@code ""}: the codes in a setting's label. */
   public String codesLabel() {
-    return int8Prefix() ? " " + prefixEncoding : "";
+    return quantizedPrefix() ? " " + prefixEncoding : "";
   }
 
   /** Total bytes on disk. */

@@ -127,7 +127,7 @@ public final class SearchPhase {
               "p=" + p + idx.codesLabel() + " target=" + t + " (os<=" + fmt(Math.round(os * 10) / 10f) + ")",
               c, os, 0, 0, 0, t));
         }
-        if (o.runs(BenchSystem.MATRYOSHKA_FUNNEL) && p == funnelPrefix(o) && !idx.int8Prefix()
+        if (o.runs(BenchSystem.MATRYOSHKA_FUNNEL) && p == funnelPrefix(o) && !idx.quantizedPrefix()
             && o.funnelDims() > p && o.funnelDims() < o.dims()) {
           for (float os : o.oversample()) {
             int c = candidates(k, os);
@@ -338,6 +338,7 @@ public final class SearchPhase {
       }
       try (DirectoryReader reader = DirectoryReader.open(FSDirectory.open(Path.of(idx.path())))) {
         m.searcher = new IndexSearcher(reader);
+        m.setting.applySwitches();
         for (float[] q : warm) {
           m.searcher.search(m.setting.query(q, o.k()), o.k());
         }
@@ -389,6 +390,7 @@ public final class SearchPhase {
     }
 
     void timedPass(int p, float[][] queries) throws IOException {
+      setting.applySwitches();
       int k = o.k();
       long start = System.nanoTime();
       long cpu0 = THREADS.getCurrentThreadCpuTime();
@@ -414,6 +416,7 @@ public final class SearchPhase {
       BenchOptions o, IndexSearcher searcher, int[] ords, Setting s, float[][] queries,
       int[][] truth) throws IOException {
     int k = o.k();
+    s.applySwitches();
     // warm-up pass, also the recall pass
     double recallSum = 0;
     for (int i = 0; i < queries.length; i++) {
@@ -450,6 +453,7 @@ public final class SearchPhase {
       BenchOptions o, IndexSearcher searcher, Setting s, float[][] queries, ExecutorService pool)
       throws InterruptedException {
     int t = o.threads();
+    s.applySwitches();
     List<Future<?>> fs = new ArrayList<>();
     long start = System.nanoTime();
     for (int j = 0; j < t; j++) {

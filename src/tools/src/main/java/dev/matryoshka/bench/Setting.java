@@ -44,21 +44,23 @@ public record Setting(
     return scorer.isEmpty() || scorer.equals("asymmetric") ? "" : " " + scorer;
   }
 
+  /**
+   * Sets the library's A/B switches (system properties the codec and the rerank read at every
+   * search) for this setting; called once before each pass over the queries, not per query.
+   */
+  void applySwitches() {
+    if (BenchSystem.of(system) != BenchSystem.MATRYOSHKA_PREFIX) {
+      return;
+    }
+    System.setProperty(dev.matryoshka.search.FullVectorRescorer.PREFETCH_PROPERTY,
+        label.contains(NO_PREFETCH) ? "false" : "true");
+    System.setProperty("matryoshka.search.lean", label.endsWith(LUCENE_WALK) ? "false" : "true");
+    System.setProperty("matryoshka.int8.scorer", label.contains(" int8 symmetric") ? "symmetric" : "asymmetric");
+  }
+
   /** The query this setting runs for one query vector. */
   Query query(float[] q, int k) {
     String f = BenchSystem.FIELD;
-    if (BenchSystem.of(system) == BenchSystem.MATRYOSHKA_PREFIX) {
-      // read by FullVectorRescorer at every rerank (A/B in one run)
-      System.setProperty(dev.matryoshka.search.FullVectorRescorer.PREFETCH_PROPERTY,
-          label.contains(NO_PREFETCH) ? "false" : "true");
-      // read by the codec at every graph walk (A/B in one run)
-      System.setProperty("matryoshka.search.lean", label.endsWith(LUCENE_WALK) ? "false" : "true");
-    }
-    if (label.contains(" int8") && BenchSystem.of(system) == BenchSystem.MATRYOSHKA_PREFIX) {
-      // the codec reads its int8 scorer from this property at every search (A/B in one run)
-      System.setProperty("matryoshka.int8.scorer",
-          label.contains(" int8 symmetric") ? "symmetric" : "asymmetric");
-    }
     return switch (BenchSystem.of(system)) {
       case LUCENE_HNSW_FLOAT32 -> new KnnFloatVectorQuery(f, q, candidates);
       case LUCENE_HNSW_INT8_RESCORE, LUCENE_HNSW_INT4_RESCORE, LUCENE_HNSW_1BIT_RESCORE ->
